@@ -1,0 +1,90 @@
+"""Operational tuning: data sync, failover controller, alarms, recordings and alerts."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from config.base import ConfigModel
+
+
+class DataSync(ConfigModel):
+    """Kinesis streams and the stream_sync consumer; RPO = batching window + replication."""
+
+    shard_count: Annotated[int, Field(ge=1, le=64)] = 1
+    retention_hours: Annotated[int, Field(ge=24, le=8760)] = 24
+    batch_size: Annotated[int, Field(ge=1, le=10000)] = 500
+    batching_window_seconds: Annotated[int, Field(ge=0, le=1)] = 1
+    parallelization_factor: Annotated[int, Field(ge=1, le=10)] = 2
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    max_record_age_seconds: Annotated[int, Field(ge=60, le=604800)] = 3600
+    iterator_age_alarm_seconds: Annotated[int, Field(ge=1, le=86400)] = 60
+    replication_latency_alarm_ms: Annotated[int, Field(ge=100, le=3_600_000)] = 5000
+
+
+class HealthAlarm(ConfigModel):
+    """A CloudWatch alarm on an AWS/Connect metric: breaches when the sum over a minute exceeds it."""
+
+    threshold: Annotated[float, Field(ge=0)]
+    evaluation_periods: Annotated[int, Field(ge=1, le=10)] = 2
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=10)] = 2
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> "HealthAlarm":
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            raise ValueError(
+                f"datapointsToAlarm ({self.datapoints_to_alarm}) cannot exceed "
+                f"evaluationPeriods ({self.evaluation_periods})"
+            )
+        return self
+
+
+class HealthAlarms(ConfigModel):
+    """Thresholds for the region-health signals; any one in ALARM makes the region unhealthy."""
+
+    throttled_calls: HealthAlarm = HealthAlarm(threshold=5)
+    calls_breaching_concurrency_quota: HealthAlarm = HealthAlarm(threshold=5)
+    contact_flow_fatal_errors: HealthAlarm = HealthAlarm(threshold=3)
+    to_instance_packet_loss_rate: HealthAlarm = HealthAlarm(threshold=0.05)
+
+
+class Override(ConfigModel):
+    """Manual override: none, force all traffic to one region, or freeze the current split."""
+
+    mode: Literal["none", "force", "freeze"] = "none"
+    region: str | None = None
+
+    @model_validator(mode="after")
+    def _force_names_region(self) -> "Override":
+        if (self.mode == "force") != (self.region is not None):
+            raise ValueError("region is required with mode 'force' and only allowed with it")
+        return self
+
+
+class Failover(ConfigModel):
+    """How the controller decides: hysteresis before failback, cooldown after each shift."""
+
+    healthy_evaluations_before_failback: Annotated[int, Field(ge=1, le=60)] = 5
+    cooldown_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    alarms: HealthAlarms = HealthAlarms()
+    override: Override = Override()
+
+
+class Recordings(ConfigModel):
+    """Call recordings bucket lifecycle (days after creation)."""
+
+    glacier_after_days: Annotated[int, Field(ge=1, le=3650)] = 30
+    expire_after_days: Annotated[int, Field(ge=2, le=3650)] = 90
+
+    @model_validator(mode="after")
+    def _expire_after_transition(self) -> "Recordings":
+        if self.expire_after_days <= self.glacier_after_days:
+            raise ValueError(
+                f"expireAfterDays ({self.expire_after_days}) must be after glacierAfterDays ({self.glacier_after_days})"
+            )
+        return self
+
+
+class Alerts(ConfigModel):
+    """Where alerts go: an e-mail subscribed to each region's SNS topic."""
+
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]

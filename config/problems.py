@@ -1,0 +1,41 @@
+"""How a broken stack config is reported: one line per problem, naming key, value and rule."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+NAMESPACE = "connectdr"
+SECRET_PLACEHOLDER = "[secret]"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: the config key path, the offending value and the rule it breaks."""
+
+    key: str
+    value: Any
+    rule: str
+    secret: bool = False
+
+    def __str__(self) -> str:
+        shown = SECRET_PLACEHOLDER if self.secret else repr(self.value)
+        return f"{self.key} = {shown}: {self.rule}"
+
+
+class ConfigError(pulumi.RunError):
+    """Raised before any resource is declared; the engine prints it without a traceback."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"invalid stack config ({len(problems)} problem(s)):\n{lines}")
+
+
+def key_path(*parts: str | int) -> str:
+    """`connectdr:network.legs.us-east-1.vpcCidr` from ("network", "legs", "us-east-1", "vpcCidr")."""
+    head, *rest = parts
+    path = f"{NAMESPACE}:{head}"
+    for part in rest:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path

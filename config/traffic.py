@@ -1,0 +1,87 @@
+"""The desired traffic split: telephony, agents and sign-in per region, custom groups, a schedule."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from config.base import ConfigModel
+
+Percentages = dict[str, int]
+Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+WEEKDAYS: tuple[Weekday, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+GROUP_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+def percentage_rule_broken(split: Percentages) -> str | None:
+    """The rule UpdateTrafficDistribution enforces, or None when the split follows it."""
+    bad = {region: value for region, value in split.items() if not 0 <= value <= 100 or value % 10}
+    if bad:
+        return "each percentage must be 0..100 in steps of 10"
+    if sum(split.values()) != 100:
+        return f"percentages must sum to 100 (they sum to {sum(split.values())})"
+    return None
+
+
+class Split(ConfigModel):
+    """One split of new contacts and agents between the two regions."""
+
+    telephony: Percentages
+    agents: Percentages | None = None
+
+    @field_validator("telephony", "agents")
+    @classmethod
+    def _steps_of_ten(cls, split: Percentages | None) -> Percentages | None:
+        if split is not None and (broken := percentage_rule_broken(split)):
+            raise ValueError(broken)
+        return split
+
+    @property
+    def agent_split(self) -> Percentages:
+        """Agents follow telephony unless set on their own."""
+        return self.agents if self.agents is not None else self.telephony
+
+
+class TrafficGroup(ConfigModel):
+    """A custom traffic distribution group: a set of numbers with its own telephony split."""
+
+    name: Annotated[str, Field(pattern=GROUP_NAME_PATTERN)]
+    telephony: Percentages
+    user_ids: list[str] = []
+
+    @field_validator("telephony")
+    @classmethod
+    def _steps_of_ten(cls, split: Percentages) -> Percentages:
+        if broken := percentage_rule_broken(split):
+            raise ValueError(broken)
+        return split
+
+
+class ScheduleWindow(Split):
+    """Follow-the-sun: a split that applies on some UTC weekdays between two UTC hours."""
+
+    name: Annotated[str, Field(pattern=GROUP_NAME_PATTERN)]
+    days: Annotated[list[Weekday], Field(min_length=1)]
+    start_hour: Annotated[int, Field(ge=0, le=23)]
+    end_hour: Annotated[int, Field(ge=1, le=24)]
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> "ScheduleWindow":
+        if self.end_hour <= self.start_hour:
+            raise ValueError(f"endHour ({self.end_hour}) must be after startHour ({self.start_hour})")
+        return self
+
+    def covers(self, weekday: Weekday, hour: int) -> bool:
+        """Whether this window is in force at that UTC weekday and hour."""
+        return weekday in self.days and self.start_hour <= hour < self.end_hour
+
+
+class Traffic(Split):
+    """The desired split Pulumi owns; the failover controller turns it into the effective split."""
+
+    sign_in: dict[str, bool] | None = None
+    groups: list[TrafficGroup] = []
+    schedule: list[ScheduleWindow] = []
+
+    def sign_in_regions(self, regions: tuple[str, str]) -> dict[str, bool]:
+        """Sign-in is allowed in both regions unless set otherwise."""
+        return self.sign_in if self.sign_in is not None else dict.fromkeys(regions, True)

@@ -1,0 +1,61 @@
+"""The desired-split item: what Pulumi (or `deploy split --direct`) writes for the failover controller.
+
+Pulumi owns the desired split; the controller owns the effective split and is the only caller of
+UpdateTrafficDistribution. The item lives in the config global table under pk=traffic, sk=desired.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from config.operations import Override
+from config.traffic import Traffic
+
+DESIRED_KEY = {"pk": "traffic", "sk": "desired"}
+
+
+def desired_split_document(
+    traffic: Traffic,
+    regions: tuple[str, str],
+    default_tdg_arn: str,
+    group_arns: Mapping[str, str],
+    override: Override,
+) -> dict[str, Any]:
+    """The controller's input: the split per TDG, sign-in, the schedule and any manual override."""
+    document = {
+        "regions": list(regions),
+        "default": {
+            "arn": default_tdg_arn,
+            "telephony": traffic.telephony,
+            "agents": traffic.agent_split,
+            "signIn": traffic.sign_in_regions(regions),
+        },
+        "groups": [
+            {"name": group.name, "arn": group_arns[group.name], "telephony": group.telephony}
+            for group in traffic.groups
+        ],
+        "schedule": [
+            {
+                "name": window.name,
+                "days": list(window.days),
+                "startHour": window.start_hour,
+                "endHour": window.end_hour,
+                "telephony": window.telephony,
+                "agents": window.agent_split,
+            }
+            for window in traffic.schedule
+        ],
+        "override": {"mode": override.mode, "region": override.region},
+    }
+    return {**document, "version": hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]}
+
+
+def desired_split_item(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The DynamoDB item (attribute-value JSON) holding the document."""
+    return {
+        "pk": {"S": DESIRED_KEY["pk"]},
+        "sk": {"S": DESIRED_KEY["sk"]},
+        "document": {"S": json.dumps(document, sort_keys=True)},
+        "version": {"S": document["version"]},
+    }

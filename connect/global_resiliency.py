@@ -1,0 +1,142 @@
+"""GlobalResiliency: the replica, traffic distribution groups, numbers and the desired split."""
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from config.contact_center import PhoneNumber
+from config.operations import Override
+from config.traffic import Traffic
+from connect.desired_split import desired_split_document, desired_split_item
+from connect.providers.cross_region_routing import CrossRegionRouting, CrossRegionRoutingArgs
+from connect.providers.replica_instance import ReplicaInstance, ReplicaInstanceArgs
+from connect.providers.traffic_distribution_group import TrafficDistributionGroup, TrafficDistributionGroupArgs
+from connect.providers.traffic_distribution_group_user import (
+    TrafficDistributionGroupUser,
+    TrafficDistributionGroupUserArgs,
+)
+
+
+@dataclass
+class GlobalResiliencyArgs:
+    instance_id: pulumi.Input[str]
+    instance_arn: pulumi.Input[str]
+    instance_alias: str
+    source_region: str
+    replica_region: str
+    replication_timeout_minutes: int
+    cross_region_routing: bool
+    traffic: Traffic
+    override: Override
+    phone_numbers: list[PhoneNumber]
+    inbound_flow_id: pulumi.Input[str]
+    config_table_name: pulumi.Input[str]
+
+
+class GlobalResiliency(pulumi.ComponentResource):
+    """ReplicateInstance into the replica region (waiting for INSTANCE_REPLICATION_COMPLETE), cross-region
+    routing, a custom traffic distribution group per configured group (with its agents), phone numbers
+    claimed to their group (the default group when none is named) and protected from destroy, and the
+    desired split written to the config table for the failover controller."""
+
+    replica_arn: pulumi.Output[str]
+    default_tdg_arn: pulumi.Output[str]
+    tdg_arns: pulumi.Output[list[str]]
+    desired_split_version: pulumi.Output[str]
+
+    def __init__(self, name: str, args: GlobalResiliencyArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("connectdr:connect:GlobalResiliency", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        replica = ReplicaInstance(
+            f"{name}-replica",
+            ReplicaInstanceArgs(
+                instance_id=args.instance_id,
+                source_region=args.source_region,
+                replica_region=args.replica_region,
+                replica_alias=f"{args.instance_alias}-replica",
+                timeout_seconds=args.replication_timeout_minutes * 60,
+            ),
+            opts=pulumi.ResourceOptions(
+                parent=self, custom_timeouts=pulumi.CustomTimeouts(create=f"{args.replication_timeout_minutes + 5}m")
+            ),
+        )
+        after_replica = pulumi.ResourceOptions(parent=self, depends_on=[replica])
+        CrossRegionRouting(
+            f"{name}-cross-region-routing",
+            CrossRegionRoutingArgs(
+                instance_id=args.instance_id, region=args.source_region, enabled=args.cross_region_routing
+            ),
+            opts=after_replica,
+        )
+        groups = {}
+        for group in args.traffic.groups:
+            groups[group.name] = TrafficDistributionGroup(
+                f"{name}-tdg-{group.name}",
+                TrafficDistributionGroupArgs(
+                    name=group.name,
+                    instance_arn=args.instance_arn,
+                    region=args.source_region,
+                    description=f"connectdr traffic group {group.name}",
+                ),
+                opts=after_replica,
+            )
+            for user_id in group.user_ids:
+                TrafficDistributionGroupUser(
+                    f"{name}-tdg-{group.name}-user-{user_id}",
+                    TrafficDistributionGroupUserArgs(
+                        tdg_id=groups[group.name].tdg_id,
+                        user_id=user_id,
+                        instance_id=args.instance_id,
+                        region=args.source_region,
+                    ),
+                    opts=child,
+                )
+        for index, number in enumerate(args.phone_numbers):
+            target = groups[number.traffic_group].arn if number.traffic_group else replica.default_tdg_arn
+            claimed = aws.connect.PhoneNumber(
+                f"{name}-number-{index}",
+                country_code=number.country_code,
+                type=number.type,
+                prefix=number.prefix,
+                description=number.description or None,
+                target_arn=target,
+                region=args.source_region,
+                opts=pulumi.ResourceOptions(parent=self, protect=True),
+            )
+            aws.connect.PhoneNumberContactFlowAssociation(
+                f"{name}-number-{index}-flow",
+                phone_number_id=claimed.id,
+                contact_flow_id=args.inbound_flow_id,
+                instance_id=args.instance_id,
+                region=args.source_region,
+                opts=child,
+            )
+        group_arns = pulumi.Output.all(**{group_name: group.arn for group_name, group in groups.items()})
+        document = pulumi.Output.all(replica.default_tdg_arn, group_arns).apply(
+            lambda resolved: desired_split_document(
+                args.traffic, (args.source_region, args.replica_region), resolved[0], resolved[1], args.override
+            )
+        )
+        aws.dynamodb.TableItem(
+            f"{name}-desired-split",
+            table_name=args.config_table_name,
+            hash_key="pk",
+            range_key="sk",
+            item=document.apply(lambda doc: json.dumps(desired_split_item(doc))),
+            region=args.source_region,
+            opts=child,
+        )
+        self.replica_arn = replica.replica_arn
+        self.default_tdg_arn = replica.default_tdg_arn
+        self.tdg_arns = pulumi.Output.all(replica.default_tdg_arn, *[group.arn for group in groups.values()])
+        self.desired_split_version = document.apply(lambda doc: doc["version"])
+        self.register_outputs(
+            {
+                "replica_arn": self.replica_arn,
+                "default_tdg_arn": self.default_tdg_arn,
+                "tdg_arns": self.tdg_arns,
+                "desired_split_version": self.desired_split_version,
+            }
+        )

@@ -1,0 +1,68 @@
+"""CrossRegionRouting: whether contacts may be routed to agents signed in to the other region."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from connect.providers.calls import connect_client, with_backoff
+from connect.providers.props import props_of
+
+
+def apply_routing(props: dict[str, Any]) -> None:
+    client = connect_client(props["region"])
+    with_backoff(
+        lambda: client.update_cross_region_routing(InstanceId=props["instance_id"], IsolatedAll=not props["enabled"])
+    )
+
+
+class CrossRegionRoutingProvider(ResourceProvider):
+    """UpdateCrossRegionRouting on create and update (IsolatedAll = not enabled); read from
+    GetCrossRegionRouting. Delete leaves the instance's setting as it is: the instance owns it."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = [CheckFailure(key, f"{key} is required") for key in ("instance_id", "region") if not news.get(key)]
+        if not isinstance(news.get("enabled"), bool):
+            failures.append(CheckFailure("enabled", "enabled must be true or false"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [key for key in ("instance_id", "region") if olds.get(key) != news.get(key)]
+        changed = bool(replaces) or olds.get("enabled") != news.get("enabled")
+        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        apply_routing(props)
+        return CreateResult(id_=f"{props['instance_id']}/cross-region-routing", outs=props)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        apply_routing(news)
+        return UpdateResult(outs=news)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = connect_client(props["region"])
+        response = with_backoff(lambda: client.get_cross_region_routing(InstanceId=props["instance_id"]))
+        return ReadResult(id_, {**props, "enabled": not response.get("IsolatedRegions")})
+
+
+@dataclass
+class CrossRegionRoutingArgs:
+    instance_id: pulumi.Input[str]
+    region: str
+    enabled: bool
+
+
+class CrossRegionRouting(pulumi.dynamic.Resource, module="connect", name="CrossRegionRouting"):
+    """The instance's cross-region routing setting (source region)."""
+
+    def __init__(self, name: str, args: CrossRegionRoutingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(CrossRegionRoutingProvider(), name, props_of(args), opts)

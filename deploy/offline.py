@@ -1,0 +1,127 @@
+"""Runs the real program for a stack file under Pulumi's mock engine and records what it declares."""
+
+import runpy
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from deploy.mocks import CloudMocks
+from deploy.stack_files import PROJECT_ROOT, StackFile
+
+PROJECT = "connectdr"
+PROGRAM = PROJECT_ROOT / "__main__.py"
+SECRET = "[secret]"
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One resource as the engine received it: inputs keep their secret marking."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    protect: bool
+    retain_on_delete: bool
+    dependencies: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    """What one stack's program declared, its stack outputs, and anything that went wrong registering it."""
+
+    stack: str
+    resources: list[Declared] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    duplicate_urns: list[str] = field(default_factory=list)
+
+    def of_type(self, type_token: str) -> list[Declared]:
+        return [resource for resource in self.resources if resource.type == type_token]
+
+    def named(self, name: str) -> Declared:
+        matches = [resource for resource in self.resources if resource.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r} in the {self.stack} plan")
+        return matches[0]
+
+    def children_of(self, urn: str) -> list[Declared]:
+        return [resource for resource in self.resources if resource.parent == urn]
+
+    def type_counts(self) -> Counter[str]:
+        return Counter(resource.type for resource in self.resources)
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, plus a record of parent, options and secret-marked inputs of every registration."""
+
+    def __init__(self, mocks: CloudMocks, plan: Plan) -> None:
+        super().__init__(mocks)
+        self.plan = plan
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self._record(response.urn, request, custom=request.custom, inputs=request.object)
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        """Reads (StackReference, `get` lookups) are recorded too: the plan shows every link."""
+        response = super().ReadResource(request)
+        self._record(response.urn, request, custom=True, inputs=request.properties)
+        return response
+
+    def _record(self, urn: str, request: Any, *, custom: bool, inputs: Any) -> None:
+        if any(resource.urn == urn for resource in self.plan.resources):
+            self.plan.duplicate_urns.append(urn)
+        self.plan.resources.append(
+            Declared(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=custom,
+                inputs=rpc.deserialize_properties(inputs),
+                outputs=self.resources[urn].state if urn in self.resources else {},
+                protect=getattr(request, "protect", False),
+                retain_on_delete=getattr(request, "retainOnDelete", False),
+                dependencies=tuple(getattr(request, "dependencies", ())),
+            )
+        )
+
+
+def _resolve(value: Any) -> Any:
+    """A stack output as plain data; secrets become `[secret]`."""
+    output = pulumi.Output.from_input(value)
+    if _sync_await(output.is_secret()):
+        return SECRET
+    return _sync_await(output.future())
+
+
+def run_program(stack: StackFile, stack_outputs: dict[str, dict[str, Any]] | None = None) -> Plan:
+    """Run `__main__.py` for one stack file; raises what the program raises (ConfigError for bad config)."""
+    region = stack.values.get("aws:region") or "us-east-1"
+    mocks = CloudMocks(region, stack_outputs)
+    plan = Plan(stack.name)
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack.name, preview=False, monitor=RecordingMonitor(mocks, plan)
+    )
+    pulumi.runtime.set_all_config(dict(stack.values), sorted(stack.secret_keys))
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
+    root = settings.get_root_resource()
+    plan.outputs = {name: _resolve(value) for name, value in getattr(root, "outputs", {}).items()}
+    return plan

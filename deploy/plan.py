@@ -1,0 +1,32 @@
+"""The offline plan: both stacks' programs under the mock engine, with the primary's outputs feeding the
+secondary's StackReference as they would in a real deployment."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from deploy.offline import Plan, run_program
+from deploy.stack_files import STACKS, StackFile, read_stack_file, with_offline_secrets
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """A stack file and what its program declared."""
+
+    file: StackFile
+    plan: Plan
+
+
+def load_offline_stacks() -> dict[str, StackFile]:
+    """Both stack files, with placeholder pre-shared keys where the real ones are stack secrets."""
+    return {name: with_offline_secrets(read_stack_file(name)) for name in STACKS}
+
+
+def plan_stacks(files: dict[str, StackFile], wanted: Sequence[str] = STACKS) -> dict[str, StackPlan]:
+    """Run the primary first (always, when the secondary is wanted: its outputs feed the StackReference)."""
+    primary = run_program(files["primary"])
+    plans = {"primary": StackPlan(files["primary"], primary)}
+    if "secondary" in wanted:
+        secondary_file = files["secondary"]
+        reference = secondary_file.values.get("connectdr:primaryStack", "primary")
+        plans["secondary"] = StackPlan(secondary_file, run_program(secondary_file, {reference: primary.outputs}))
+    return {name: plans[name] for name in wanted}

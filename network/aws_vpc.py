@@ -1,0 +1,60 @@
+"""The AWS side of a leg: a VPC with private subnets and a virtual private gateway that propagates routes."""
+
+import ipaddress
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class AwsVpc:
+    vpc: aws.ec2.Vpc
+    vpn_gateway: aws.ec2.VpnGateway
+    subnets: list[aws.ec2.Subnet]
+
+
+def private_subnet_cidrs(vpc_cidr: str, count: int) -> list[str]:
+    """Split the VPC CIDR into `count` equal private subnets (next power of two up)."""
+    extra_bits = max(1, (count - 1).bit_length())
+    subnets = ipaddress.ip_network(vpc_cidr).subnets(prefixlen_diff=extra_bits)
+    return [str(subnet) for _, subnet in zip(range(count), subnets, strict=False)]
+
+
+def build_aws_vpc(name: str, region: str, vpc_cidr: str, zones: int, vgw_asn: int, parent: pulumi.Resource) -> AwsVpc:
+    """VPC, one private subnet per availability zone, a VGW with its ASN, and VGW route propagation."""
+    child = pulumi.ResourceOptions(parent=parent)
+    vpc = aws.ec2.Vpc(
+        f"{name}-vpc",
+        cidr_block=vpc_cidr,
+        enable_dns_hostnames=True,
+        enable_dns_support=True,
+        tags={"Name": f"{name}-vpc"},
+        opts=child,
+    )
+    zone_names = aws.get_availability_zones_output(state="available", region=region).names
+    route_table = aws.ec2.RouteTable(
+        f"{name}-private-routes", vpc_id=vpc.id, tags={"Name": f"{name}-private"}, opts=child
+    )
+    subnets = []
+    for index, cidr in enumerate(private_subnet_cidrs(vpc_cidr, zones)):
+        subnet = aws.ec2.Subnet(
+            f"{name}-private-{index}",
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone_names[index],
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{name}-private-{index}"},
+            opts=child,
+        )
+        aws.ec2.RouteTableAssociation(
+            f"{name}-private-{index}-routes", subnet_id=subnet.id, route_table_id=route_table.id, opts=child
+        )
+        subnets.append(subnet)
+    vpn_gateway = aws.ec2.VpnGateway(
+        f"{name}-vgw", vpc_id=vpc.id, amazon_side_asn=str(vgw_asn), tags={"Name": f"{name}-vgw"}, opts=child
+    )
+    aws.ec2.VpnGatewayRoutePropagation(
+        f"{name}-vgw-propagation", vpn_gateway_id=vpn_gateway.id, route_table_id=route_table.id, opts=child
+    )
+    return AwsVpc(vpc=vpc, vpn_gateway=vpn_gateway, subnets=subnets)

@@ -1,0 +1,89 @@
+"""NetworkLeg: one AWS region's private path to Google Cloud."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from config.network import NetworkLeg as LegConfig
+from network.aws_vpc import build_aws_vpc
+from network.direct_connect import build_direct_connect
+from network.gcp_subnet import build_gcp_subnet
+from network.ha_vpn import HaVpnArgs, build_ha_vpn
+from network.interconnect import build_interconnect
+
+
+@dataclass
+class NetworkLegArgs:
+    aws_region: str
+    leg: LegConfig
+    mtu: int
+    allowed_tcp_ports: Sequence[int]
+    gcp_network_id: pulumi.Input[str]
+    preshared_keys: Mapping[str, str]
+    """Plain values from the stack secrets, keyed by config key name; wrapped as secrets here."""
+
+
+class NetworkLeg(pulumi.ComponentResource):
+    """The AWS VPC and VGW of one region, its Direct Connect gateway and hosted VIFs, the paired GCP subnet
+    and firewall, Partner Interconnect attachments (primary path) and a four-tunnel HA VPN (backup path)."""
+
+    vpc_id: pulumi.Output[str]
+    vpn_gateway_id: pulumi.Output[str]
+    pairing_keys: pulumi.Output[list[str]]
+    subnet_ids: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: NetworkLegArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("connectdr:network:NetworkLeg", name, None, opts)
+        leg = args.leg
+        physical_name = f"connectdr-{args.aws_region}"
+        aws_vpc = build_aws_vpc(name, args.aws_region, leg.vpc_cidr, leg.availability_zones, leg.vgw_asn, self)
+        build_direct_connect(
+            name, physical_name, leg.dx_gateway_asn, aws_vpc.vpn_gateway.id, leg.vpc_cidr, leg.hosted_vif_ids, self
+        )
+        build_gcp_subnet(
+            name,
+            physical_name,
+            leg.gcp_region,
+            args.gcp_network_id,
+            leg.gcp_subnet_cidr,
+            leg.vpc_cidr,
+            args.allowed_tcp_ports,
+            self,
+        )
+        attachments = build_interconnect(name, physical_name, leg.gcp_region, args.gcp_network_id, args.mtu, self)
+        build_ha_vpn(
+            name,
+            HaVpnArgs(
+                physical_name=physical_name,
+                gcp_region=leg.gcp_region,
+                network_id=args.gcp_network_id,
+                router_asn=leg.vpn_router_asn,
+                vgw_asn=leg.vgw_asn,
+                vpn_gateway_id=aws_vpc.vpn_gateway.id,
+                vpc_cidr=leg.vpc_cidr,
+                inside_cidrs=[tunnel.inside_cidr for tunnel in leg.vpn_tunnels],
+                preshared_keys=[
+                    pulumi.Output.secret(args.preshared_keys[tunnel.preshared_key_secret]) for tunnel in leg.vpn_tunnels
+                ],
+            ),
+            self,
+        )
+        if not leg.hosted_vif_ids:
+            pulumi.log.info(
+                f"{args.aws_region}: no hosted VIF ids in connectdr:network.legs.{args.aws_region}.hostedVifIds yet; "
+                "give the partner the pairing keys, then add the VIF ids and run `pulumi up` again",
+                resource=self,
+            )
+        self.vpc_id = aws_vpc.vpc.id
+        self.vpn_gateway_id = aws_vpc.vpn_gateway.id
+        self.subnet_ids = pulumi.Output.all(*[subnet.id for subnet in aws_vpc.subnets])
+        self.pairing_keys = pulumi.Output.all(*[attachment.pairing_key for attachment in attachments])
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "vpn_gateway_id": self.vpn_gateway_id,
+                "subnet_ids": self.subnet_ids,
+                "pairing_keys": self.pairing_keys,
+            }
+        )

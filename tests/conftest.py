@@ -1,0 +1,71 @@
+"""Test harness: the program only ever runs through deploy.offline.run_program, which installs the mocks
+before it executes __main__.py; nothing here imports the program module itself."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from deploy.offline import Declared, Plan, run_program  # noqa: E402
+from deploy.plan import StackPlan, load_offline_stacks, plan_stacks  # noqa: E402
+from deploy.stack_files import StackFile  # noqa: E402
+
+ROOT_PARENT_ALLOWED = ("pulumi:providers:", "pulumi:pulumi:StackReference")
+
+
+def well_formedness_problems(plan: Plan) -> list[str]:
+    """Duplicate URNs, and resources that should sit under a component but hang off the stack."""
+    problems = [f"duplicate URN {urn}" for urn in plan.duplicate_urns]
+    components = {resource.urn for resource in plan.resources if not resource.custom}
+    for resource in plan.resources:
+        if not resource.custom or resource.type.startswith(ROOT_PARENT_ALLOWED):
+            continue
+        if resource.parent not in components:
+            problems.append(f"{resource.type} {resource.name} has no component parent ({resource.parent})")
+    return problems
+
+
+def run_checked(stack: StackFile, stack_outputs: dict[str, dict[str, Any]] | None = None) -> Plan:
+    """Run the program for a stack file and fail on duplicate URNs or orphans."""
+    plan = run_program(stack, stack_outputs)
+    assert well_formedness_problems(plan) == []
+    return plan
+
+
+@pytest.fixture(scope="session")
+def stack_files() -> dict[str, StackFile]:
+    return load_offline_stacks()
+
+
+@pytest.fixture(scope="session")
+def plans(stack_files: dict[str, StackFile]) -> dict[str, StackPlan]:
+    """Both stacks' offline plans, run once per session (the program is deterministic under the mocks)."""
+    planned = plan_stacks(stack_files)
+    for stack in planned.values():
+        assert well_formedness_problems(stack.plan) == []
+    return planned
+
+
+@pytest.fixture(scope="session")
+def primary(plans: dict[str, StackPlan]) -> Plan:
+    return plans["primary"].plan
+
+
+@pytest.fixture(scope="session")
+def secondary(plans: dict[str, StackPlan]) -> Plan:
+    return plans["secondary"].plan
+
+
+def structured(stack: StackFile, key: str) -> Any:
+    """A deep copy of a structured config value, to edit in a test."""
+    return json.loads(stack.values[f"connectdr:{key}"])
+
+
+def only(resources: list[Declared]) -> Declared:
+    assert len(resources) == 1, [resource.name for resource in resources]
+    return resources[0]

@@ -1,0 +1,336 @@
+"""Every config rule: a bad value gives exactly one line naming the key, the value and the rule."""
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import structured
+
+from config import ConfigError
+from deploy.stack_files import StackFile, validate_stack_file
+
+Edit = Callable[[StackFile], StackFile]
+
+
+def edit(key: str, change: Callable[[Any], None]) -> Edit:
+    """Change one structured key of the stack file in place of a copy."""
+
+    def apply(stack: StackFile) -> StackFile:
+        value = copy.deepcopy(structured(stack, key))
+        change(value)
+        return stack.with_values(**{key: value})
+
+    return apply
+
+
+def setting(key: str, value: Any) -> Edit:
+    return lambda stack: stack.with_values(**{key: value})
+
+
+def leg(region: str, field: str, value: Any) -> Edit:
+    return edit("network", lambda network: network["legs"][region].__setitem__(field, value))
+
+
+def tunnel(region: str, index: int, field: str, value: Any) -> Edit:
+    return edit("network", lambda network: network["legs"][region]["vpnTunnels"][index].__setitem__(field, value))
+
+
+L1 = "connectdr:network.legs.us-east-1"
+L2 = "connectdr:network.legs.us-west-2"
+RESERVED = "is reserved by AWS (169.254.0.0/30 ... 169.254.5.0/30, 169.254.169.252/30)"
+PAIRS = "us-east-1->us-west-2, us-west-2->us-east-1, eu-west-2->eu-central-1, eu-central-1->eu-west-2, ap-northeast-1->ap-northeast-3"
+
+CASCADING = {"unsupported region pair", "PSK secret named twice", "leg missing for a region"}
+"""Cases whose first line is the rule under test and whose later lines follow from it: a new pair invalidates
+every split keyed by region; a renamed or dropped secret leaves its old key unknown."""
+
+PRIMARY_CASES: list[tuple[str, Edit, str]] = [
+    (
+        "unsupported region pair",
+        setting("regions", {"source": "us-east-1", "replica": "eu-west-2"}),
+        "connectdr:regions = 'us-east-1->eu-west-2': not a Global Resiliency pair; supported source->replica pairs: "
+        + ", ".join(sorted(PAIRS.split(", "))),
+    ),
+    (
+        "aws:region differs from the stack's region",
+        setting("aws:region", "us-west-2"),
+        "aws:region = 'us-west-2': must equal this stack's region us-east-1 (connectdr:role primary, connectdr:regions)",
+    ),
+    (
+        "unknown role",
+        setting("role", "tertiary"),
+        "connectdr:role = 'tertiary': Input should be 'primary' or 'secondary'",
+    ),
+    (
+        "primary without a contact center",
+        setting("contactCenter", None),
+        "connectdr:contactCenter = None: required on the primary stack",
+    ),
+    (
+        "identity management other than SAML",
+        edit("contactCenter", lambda cc: cc["instance"].__setitem__("identityManagement", "CONNECT_MANAGED")),
+        "connectdr:contactCenter.instance.identityManagement = 'CONNECT_MANAGED': "
+        "must be SAML: ReplicateInstance only replicates SAML instances",
+    ),
+    (
+        "instance alias starting with d-",
+        edit("contactCenter", lambda cc: cc["instance"].__setitem__("alias", "d-care")),
+        "connectdr:contactCenter.instance.alias = 'd-care': "
+        "1-45 letters, digits and hyphens, not starting with 'd-' nor ending with '-'",
+    ),
+    (
+        "hours missing a day",
+        edit("contactCenter", lambda cc: cc.__setitem__("hours", {"days": {"MONDAY": {}}})),
+        "connectdr:contactCenter.hours.days = {'MONDAY': {}}: Value error, all seven days must be listed; "
+        "missing TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY".replace("Value error, ", ""),
+    ),
+    (
+        "queue missing that the flow routes to",
+        edit(
+            "contactCenter",
+            lambda cc: cc.update(
+                queues=[{"name": "Sales"}, {"name": "Support"}],
+                routingProfiles=[{"name": "All", "queues": ["Sales", "Support"], "defaultOutboundQueue": "Sales"}],
+            ),
+        ),
+        "connectdr:contactCenter.queues = ['Sales', 'Support']: the inbound flow routes to Sales, Support, VIP-Sales; "
+        "missing VIP-Sales",
+    ),
+    (
+        "percentage not in steps of 10",
+        edit("traffic", lambda traffic: traffic.__setitem__("telephony", {"us-east-1": 55, "us-west-2": 45})),
+        "connectdr:traffic.telephony = {'us-east-1': 55, 'us-west-2': 45}: each percentage must be 0..100 in steps of 10",
+    ),
+    (
+        "percentages not summing to 100",
+        edit("traffic", lambda traffic: traffic.__setitem__("agents", {"us-east-1": 60, "us-west-2": 60})),
+        "connectdr:traffic.agents = {'us-east-1': 60, 'us-west-2': 60}: percentages must sum to 100 (they sum to 120)",
+    ),
+    (
+        "split naming a region outside the pair",
+        edit("traffic", lambda traffic: traffic.__setitem__("telephony", {"us-east-1": 50, "eu-west-2": 50})),
+        "connectdr:traffic.telephony = ['eu-west-2', 'us-east-1']: must list exactly the two regions us-east-1 and us-west-2",
+    ),
+    (
+        "sign-in disabled everywhere",
+        edit("traffic", lambda traffic: traffic.__setitem__("signIn", {"us-east-1": False, "us-west-2": False})),
+        "connectdr:traffic.signIn = {'us-east-1': False, 'us-west-2': False}: at least one region must allow sign-in",
+    ),
+    (
+        "phone number naming an unknown traffic group",
+        edit("contactCenter", lambda cc: cc["phoneNumbers"][1].__setitem__("trafficGroup", "gold-lines")),
+        "connectdr:contactCenter.phoneNumbers[1].trafficGroup = 'gold-lines': must name a traffic group (vip-lines)",
+    ),
+    (
+        "overlapping schedule windows",
+        edit(
+            "traffic",
+            lambda traffic: traffic["schedule"].append(
+                {
+                    "name": "late",
+                    "days": ["FRI"],
+                    "startHour": 4,
+                    "endHour": 8,
+                    "telephony": {"us-east-1": 50, "us-west-2": 50},
+                }
+            ),
+        ),
+        "connectdr:traffic.schedule[1] = 'late': overlaps window 'west-coast-evenings' (connectdr:traffic.schedule[0]) on FRI",
+    ),
+    (
+        "override forcing a region outside the pair",
+        setting("failover", {"override": {"mode": "force", "region": "eu-west-2"}}),
+        "connectdr:failover.override.region = 'eu-west-2': must be one of the pair: us-east-1, us-west-2",
+    ),
+    (
+        "alarm needing more datapoints than it evaluates",
+        setting(
+            "failover", {"alarms": {"throttledCalls": {"threshold": 5, "evaluationPeriods": 1, "datapointsToAlarm": 3}}}
+        ),
+        "connectdr:failover.alarms.throttledCalls = {'threshold': 5, 'evaluationPeriods': 1, 'datapointsToAlarm': 3}: "
+        "datapointsToAlarm (3) cannot exceed evaluationPeriods (1)",
+    ),
+    (
+        "batching window above the RPO budget",
+        setting("dataSync", {"batchingWindowSeconds": 5}),
+        "connectdr:dataSync.batchingWindowSeconds = 5: Input should be less than or equal to 1",
+    ),
+    (
+        "misspelled key",
+        setting("dataSync", {"batchingWindow": 1}),
+        "connectdr:dataSync.batchingWindow = 1: unknown key",
+    ),
+    (
+        "recordings expiring before they reach Glacier",
+        setting("recordings", {"glacierAfterDays": 30, "expireAfterDays": 20}),
+        "connectdr:recordings = {'glacierAfterDays': 30, 'expireAfterDays': 20}: "
+        "expireAfterDays (20) must be after glacierAfterDays (30)",
+    ),
+    (
+        "bad alert e-mail",
+        setting("alerts", {"email": "oncall"}),
+        "connectdr:alerts.email = 'oncall': String should match pattern '^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$'",
+    ),
+    (
+        "required tag missing",
+        setting("tags", {"owner": "team"}),
+        "connectdr:tags = ['owner']: must set environment",
+    ),
+    (
+        "AWS VPCs overlapping",
+        leg("us-west-2", "vpcCidr", "10.110.128.0/17"),
+        f"{L1}.vpcCidr = '10.110.0.0/16': overlaps {L2}.vpcCidr (10.110.128.0/17); AWS VPC CIDRs and GCP subnets must not overlap",
+    ),
+    (
+        "GCP subnet overlapping an AWS VPC",
+        leg("us-east-1", "gcpSubnetCidr", "10.120.16.0/20"),
+        f"{L1}.gcpSubnetCidr = '10.120.16.0/20': overlaps {L2}.vpcCidr (10.120.0.0/16); AWS VPC CIDRs and GCP subnets must not overlap",
+    ),
+    (
+        "CIDR with host bits",
+        leg("us-east-1", "vpcCidr", "10.110.0.1/16"),
+        f"{L1}.vpcCidr = '10.110.0.1/16': must be an IPv4 CIDR with no host bits set (10.110.0.1/16 has host bits set)",
+    ),
+    (
+        "public ASN",
+        leg("us-east-1", "vgwAsn", 7224),
+        f"{L1}.vgwAsn = 7224: must be a private ASN (64512-65534 or 4200000000-4294967294)",
+    ),
+    (
+        "ASN used twice",
+        leg("us-west-2", "vpnRouterAsn", 64601),
+        f"{L2}.vpnRouterAsn = 64601: already used by {L1}.vgwAsn; each router and gateway needs its own ASN",
+    ),
+    (
+        "interconnect router ASN other than 16550",
+        leg("us-east-1", "interconnectRouterAsn", 65001),
+        f"{L1}.interconnectRouterAsn = 65001: a Partner Interconnect Cloud Router must use ASN 16550",
+    ),
+    (
+        "inside CIDR not a /30",
+        tunnel("us-east-1", 0, "insideCidr", "169.254.10.0/29"),
+        f"{L1}.vpnTunnels[0].insideCidr = '169.254.10.0/29': must be a /30 inside 169.254.0.0/16",
+    ),
+    (
+        "inside CIDR outside link-local",
+        tunnel("us-east-1", 0, "insideCidr", "10.0.0.0/30"),
+        f"{L1}.vpnTunnels[0].insideCidr = '10.0.0.0/30': must be a /30 inside 169.254.0.0/16",
+    ),
+    (
+        "inside CIDR reserved by AWS",
+        tunnel("us-east-1", 0, "insideCidr", "169.254.169.252/30"),
+        f"{L1}.vpnTunnels[0].insideCidr = '169.254.169.252/30': {RESERVED}",
+    ),
+    (
+        "inside CIDR used twice",
+        tunnel("us-west-2", 1, "insideCidr", "169.254.10.4/30"),
+        f"{L2}.vpnTunnels[1].insideCidr = '169.254.10.4/30': already used by {L1}.vpnTunnels[1].insideCidr; inside CIDRs must be unique",
+    ),
+    (
+        "PSK secret named twice",
+        tunnel("us-east-1", 1, "presharedKeySecret", "vpnPskUse1ConnATunnel1"),
+        f"{L1}.vpnTunnels[1].presharedKeySecret = 'vpnPskUse1ConnATunnel1': already used by "
+        f"{L1}.vpnTunnels[0].presharedKeySecret; pre-shared key secrets must be unique",
+    ),
+    (
+        "three tunnels instead of four",
+        edit("network", lambda network: network["legs"]["us-east-1"]["vpnTunnels"].pop()),
+        f"{L1}.vpnTunnels = [{{'insideCidr': '169.254.10.0/30', 'presharedKeySecret': 'vpnPskUse1ConnATunnel1'}}, "
+        "{'insideCidr': '169.254.10.4/30', 'presharedKeySecret': 'vpnPskUse1ConnATunnel2'}, "
+        "{'insideCidr': '169.254.10.8/30', 'presharedKeySecret': 'vpnPskUse1ConnBTunnel1'}]: "
+        "List should have at least 4 items after validation, not 3",
+    ),
+    (
+        "leg missing for a region",
+        edit("network", lambda network: network["legs"].pop("us-west-2")),
+        "connectdr:network.legs = ['us-east-1']: must list exactly the two regions us-east-1 and us-west-2",
+    ),
+    (
+        "MTU no attachment accepts",
+        edit("network", lambda network: network.__setitem__("mtu", 9001)),
+        "connectdr:network.mtu = 9001: Input should be 1440, 1460, 1500 or 8896",
+    ),
+    (
+        "PSK not set",
+        setting("vpnPskUse1ConnATunnel1", None),
+        "connectdr:vpnPskUse1ConnATunnel1 = None: not set: run `pulumi config set --secret connectdr:vpnPskUse1ConnATunnel1 <key>`",
+    ),
+    (
+        "unknown top-level key",
+        setting("trafic", {"telephony": {}}),
+        "connectdr:trafic = '...': unknown key; allowed: alerts, contactCenter, dataSync, failover, network, primaryStack, "
+        "recordings, regions, role, tags, traffic and the PSK secrets",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "change", "expected"), PRIMARY_CASES, ids=[case[0] for case in PRIMARY_CASES])
+def test_each_rule_names_key_value_and_rule(stack_files, rule, change, expected):
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(change(stack_files["primary"]))
+    reported = [str(problem) for problem in raised.value.problems]
+    if rule in CASCADING:
+        assert reported[0] == expected
+    else:
+        assert reported == [expected]
+
+
+def test_secondary_needs_the_primary_stack_name(stack_files):
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack_files["secondary"].with_values(primaryStack=None))
+    assert [str(problem) for problem in raised.value.problems] == [
+        "connectdr:primaryStack = None: required on the secondary stack: the primary stack's name for its StackReference"
+    ]
+
+
+def _with_secret(stack: StackFile, name: str, value: str, *, secret: bool) -> StackFile:
+    key = f"connectdr:{name}"
+    keys = stack.secret_keys | {key} if secret else stack.secret_keys - {key}
+    return StackFile(stack.name, {**stack.values, key: value}, frozenset(keys))
+
+
+@pytest.mark.parametrize(
+    ("value", "secret", "rule"),
+    [
+        ("short", True, "pre-shared keys are 8-64 letters, digits, '.' or '_', not starting with '0'"),
+        ("0startsWithZero", True, "pre-shared keys are 8-64 letters, digits, '.' or '_', not starting with '0'"),
+        ("has-a-hyphen-in-it", True, "pre-shared keys are 8-64 letters, digits, '.' or '_', not starting with '0'"),
+        ("x" * 65, True, "pre-shared keys are 8-64 letters, digits, '.' or '_', not starting with '0'"),
+        (
+            "Valid.Key_1234",
+            False,
+            "stored in plain text: set it again with `pulumi config set --secret connectdr:vpnPskUse1ConnATunnel2`",
+        ),
+    ],
+)
+def test_preshared_keys_follow_aws_rules_and_are_never_printed(stack_files, value, secret, rule):
+    stack = _with_secret(stack_files["primary"], "vpnPskUse1ConnATunnel2", value, secret=secret)
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"connectdr:vpnPskUse1ConnATunnel2 = [secret]: {rule}"
+    ]
+    assert value not in str(raised.value)
+
+
+def test_all_problems_are_reported_together_one_line_each(stack_files):
+    stack = stack_files["primary"].with_values(
+        dataSync={"batchingWindowSeconds": 5}, alerts={"email": "x"}, role="boss"
+    )
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "invalid stack config (3 problem(s)):"
+    assert sorted(line.split(" = ")[0] for line in lines[1:]) == [
+        "  - connectdr:alerts.email",
+        "  - connectdr:dataSync.batchingWindowSeconds",
+        "  - connectdr:role",
+    ]
+
+
+@pytest.mark.parametrize("stack", ["primary", "secondary"])
+def test_the_sample_stack_files_are_valid(stack_files, stack):
+    loaded = validate_stack_file(stack_files[stack])
+    assert loaded.stack.role == stack
+    assert len(loaded.preshared_keys) == 4
