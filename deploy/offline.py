@@ -107,11 +107,16 @@ def _resolve(value: Any) -> Any:
     return _sync_await(output.future())
 
 
-def run_program(stack: StackFile, stack_outputs: dict[str, dict[str, Any]] | None = None) -> Plan:
-    """Run `__main__.py` for one stack file; raises what the program raises (ConfigError for bad config)."""
+def run_program(
+    stack: StackFile, stack_outputs: dict[str, dict[str, Any]] | None = None, plan: Plan | None = None
+) -> Plan:
+    """Run `__main__.py` for one stack file, recording into `plan` (a new one by default).
+
+    Raises what the program raises (ConfigError for bad config); `plan` then shows what was declared.
+    """
     region = stack.values.get("aws:region") or "us-east-1"
     mocks = CloudMocks(region, stack_outputs)
-    plan = Plan(stack.name)
+    plan = plan if plan is not None else Plan(stack.name)
     settings.ROOT.set(None)
     pulumi.runtime.set_mocks(
         mocks, project=PROJECT, stack=stack.name, preview=False, monitor=RecordingMonitor(mocks, plan)

@@ -3,9 +3,10 @@ secondary's StackReference as they would in a real deployment."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from deploy.offline import Plan, run_program
-from deploy.stack_files import STACKS, StackFile, read_stack_file, with_offline_secrets
+from deploy.stack_files import PROJECT_ROOT, STACKS, StackFile, read_stack_file, with_offline_secrets
 
 
 @dataclass(frozen=True)
@@ -16,9 +17,9 @@ class StackPlan:
     plan: Plan
 
 
-def load_offline_stacks() -> dict[str, StackFile]:
+def load_offline_stacks(root: Path = PROJECT_ROOT) -> dict[str, StackFile]:
     """Both stack files, with placeholder pre-shared keys where the real ones are stack secrets."""
-    return {name: with_offline_secrets(read_stack_file(name)) for name in STACKS}
+    return {name: with_offline_secrets(read_stack_file(name, root)) for name in STACKS}
 
 
 def plan_stacks(files: dict[str, StackFile], wanted: Sequence[str] = STACKS) -> dict[str, StackPlan]:

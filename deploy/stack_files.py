@@ -44,10 +44,21 @@ def _encode(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+class StackFileError(Exception):
+    """A stack file that is missing or is not YAML."""
+
+
 def read_stack_file(name: str, root: Path = PROJECT_ROOT) -> StackFile:
     """Parse a stack file. Encrypted (`secure:`) values cannot be read offline; they become placeholders."""
     path = root / f"Pulumi.{name}.yaml"
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise StackFileError(f"{path}: no such stack file") from None
+    except yaml.YAMLError as error:
+        raise StackFileError(f"{path}: not valid YAML ({error})") from None
+    if not isinstance(document, dict):
+        raise StackFileError(f"{path}: expected a mapping with a 'config' key")
     values, secret_keys = {}, set()
     for key, value in (document.get("config") or {}).items():
         if isinstance(value, dict) and set(value) == {"secure"}:

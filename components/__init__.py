@@ -1,0 +1,1 @@
+"""Regional and global building blocks: data plane, global tables, observability, shared helpers."""

@@ -1,0 +1,1 @@
+"""Amazon Connect: the contact center, Global Resiliency and the dynamic providers behind it."""

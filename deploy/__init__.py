@@ -1,0 +1,1 @@
+"""`python -m deploy`: offline plan and Automation API commands."""

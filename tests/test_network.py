@@ -1,0 +1,188 @@
+"""The network leg on both stacks: tunnel mapping, BGP addressing, backup priorities, secrets, firewall."""
+
+import ipaddress
+import json
+
+import pytest
+from conftest import only
+
+from deploy.offline import Plan
+from deploy.render import plain
+from network.ha_vpn import VPN_BACKUP_PRIORITY, tunnel_specs
+
+STACKS = ["primary", "secondary"]
+LEGS = {"primary": ("us-east-1", 64601, 65101, "169.254.10"), "secondary": ("us-west-2", 64602, 65102, "169.254.20")}
+
+
+def plan_for(request, stack: str) -> Plan:
+    return request.getfixturevalue(stack)
+
+
+def test_tunnel_specs_map_connections_to_interfaces():
+    mapping = [(s.connection, s.aws_tunnel, s.ha_interface, s.external_interface) for s in tunnel_specs()]
+    assert mapping == [("a", 1, 0, 0), ("a", 2, 0, 1), ("b", 1, 1, 2), ("b", 2, 1, 3)]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_four_tunnels_follow_the_ha_mapping(request, stack):
+    plan = plan_for(request, stack)
+    external = only(plan.of_type("gcp:compute/externalVpnGateway:ExternalVpnGateway"))
+    assert external.inputs["redundancyType"] == "FOUR_IPS_REDUNDANCY"
+    connections = {r.name[-1]: r for r in plan.of_type("aws:ec2/vpnConnection:VpnConnection")}
+    expected_ips = [
+        connections["a"].outputs["tunnel1Address"],
+        connections["a"].outputs["tunnel2Address"],
+        connections["b"].outputs["tunnel1Address"],
+        connections["b"].outputs["tunnel2Address"],
+    ]
+    interfaces = sorted(external.inputs["interfaces"], key=lambda interface: interface["id"])
+    assert [interface["ipAddress"] for interface in interfaces] == expected_ips
+    tunnels = sorted(plan.of_type("gcp:compute/vPNTunnel:VPNTunnel"), key=lambda r: r.name)
+    assert [(t.inputs["vpnGatewayInterface"], t.inputs["peerExternalGatewayInterface"]) for t in tunnels] == [
+        (0, 0),
+        (0, 1),
+        (1, 2),
+        (1, 3),
+    ]
+    assert {t.inputs["ikeVersion"] for t in tunnels} == {2}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_customer_gateways_use_the_ha_interfaces_and_router_asn(request, stack):
+    plan = plan_for(request, stack)
+    _, _, router_asn, _ = LEGS[stack]
+    ha = only(plan.of_type("gcp:compute/haVpnGateway:HaVpnGateway"))
+    addresses = [interface["ipAddress"] for interface in ha.outputs["vpnInterfaces"]]
+    gateways = {r.name[-1]: r for r in plan.of_type("aws:ec2/customerGateway:CustomerGateway")}
+    assert [gateways["a"].inputs["ipAddress"], gateways["b"].inputs["ipAddress"]] == addresses
+    assert {g.inputs["bgpAsn"] for g in gateways.values()} == {str(router_asn)}
+    connections = {r.name[-1]: r for r in plan.of_type("aws:ec2/vpnConnection:VpnConnection")}
+    assert connections["a"].inputs["customerGatewayId"] == gateways["a"].urn.split("::")[-1] + "-id"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_bgp_peers_use_the_tunnel_inside_addresses_and_the_vgw_asn(request, stack):
+    plan = plan_for(request, stack)
+    _, vgw_asn, router_asn, inside_prefix = LEGS[stack]
+    connections = {r.name[-1]: r for r in plan.of_type("aws:ec2/vpnConnection:VpnConnection")}
+    interfaces = {r.name.rsplit("-", 1)[-1]: r for r in plan.of_type("gcp:compute/routerInterface:RouterInterface")}
+    peers = {r.name.rsplit("-", 1)[-1]: r for r in plan.of_type("gcp:compute/routerPeer:RouterPeer")}
+    assert len(peers) == 4
+    for spec in tunnel_specs():
+        connection = connections[spec.connection].outputs
+        peer = peers[str(spec.index)].inputs
+        interface = interfaces[str(spec.index)].inputs
+        customer_side = connection[f"tunnel{spec.aws_tunnel}CgwInsideAddress"]
+        assert peer["ipAddress"] == customer_side
+        assert peer["peerIpAddress"] == connection[f"tunnel{spec.aws_tunnel}VgwInsideAddress"]
+        assert peer["peerAsn"] == vgw_asn == int(connection[f"tunnel{spec.aws_tunnel}BgpAsn"])
+        assert interface["ipRange"] == f"{customer_side}/30"
+        assert ipaddress.ip_address(customer_side) in ipaddress.ip_network(
+            connections[spec.connection].inputs[f"tunnel{spec.aws_tunnel}InsideCidr"]
+        )
+        assert customer_side.startswith(inside_prefix)
+        assert interface["vpnTunnel"].endswith(f"tunnel-{spec.index}")
+    routers = {r.name: r for r in plan.of_type("gcp:compute/router:Router")}
+    assert routers["network-vpn-router"].inputs["bgp"]["asn"] == router_asn
+    assert routers["network-interconnect-router"].inputs["bgp"]["asn"] == 16550
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_vpn_is_the_backup_path(request, stack):
+    plan = plan_for(request, stack)
+    region = LEGS[stack][0]
+    policy = only(plan.of_type("gcp:compute/routerRoutePolicy:RouterRoutePolicy"))
+    assert policy.inputs["type"] == "ROUTE_POLICY_TYPE_IMPORT"
+    term = only(policy.inputs["terms"])
+    assert term["actions"][0]["expression"] == f"med.set({VPN_BACKUP_PRIORITY})"
+    vpc_cidr = only(plan.of_type("aws:ec2/vpc:Vpc")).inputs["cidrBlock"]
+    assert f"prefix('{vpc_cidr}')" in term["match"]["expression"]
+    for peer in plan.of_type("gcp:compute/routerPeer:RouterPeer"):
+        assert peer.inputs["advertisedRoutePriority"] == VPN_BACKUP_PRIORITY > 100
+        assert peer.inputs["importPolicies"] == [policy.inputs["name"]]
+        assert peer.inputs["router"] == f"connectdr-{region}-vpn"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_interconnect_attachments_are_partner_in_two_domains(request, stack):
+    plan = plan_for(request, stack)
+    attachments = plan.of_type("gcp:compute/interconnectAttachment:InterconnectAttachment")
+    assert sorted(a.inputs["edgeAvailabilityDomain"] for a in attachments) == [
+        "AVAILABILITY_DOMAIN_1",
+        "AVAILABILITY_DOMAIN_2",
+    ]
+    assert {a.inputs["type"] for a in attachments} == {"PARTNER"}
+    assert {a.inputs["mtu"] for a in attachments} == {"1500"}
+    assert len(plan.outputs["interconnectPairingKeys"]) == 2
+
+
+def test_the_gcp_network_is_global_and_owned_by_the_primary(primary, secondary):
+    network = only(primary.of_type("gcp:compute/network:Network"))
+    assert network.inputs["routingMode"] == "GLOBAL"
+    assert network.inputs["autoCreateSubnetworks"] is False
+    assert network.inputs["mtu"] == 1500
+    assert secondary.of_type("gcp:compute/network:Network") == []
+    assert only(secondary.of_type("gcp:compute/haVpnGateway:HaVpnGateway")).inputs["network"] == network.outputs.get(
+        "id", "backbone-network-id"
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_preshared_key_appears_in_plain_inputs_or_outputs(request, stack, stack_files):
+    plan = plan_for(request, stack)
+    secret = "offline.plan.placeholder.key"
+    tunnel_keys = [f"tunnel{t}PresharedKey" for t in (1, 2)]
+    for connection in plan.of_type("aws:ec2/vpnConnection:VpnConnection"):
+        assert all(plain(connection.inputs[key]) == "[secret]" for key in tunnel_keys)
+    for tunnel in plan.of_type("gcp:compute/vPNTunnel:VPNTunnel"):
+        assert plain(tunnel.inputs["sharedSecret"]) == "[secret]"
+    visible = json.dumps([plain(r.inputs) for r in plan.resources]) + json.dumps(plain(plan.outputs))
+    assert secret not in visible
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_firewall_admits_only_this_regions_vpc_on_the_configured_ports(request, stack):
+    plan = plan_for(request, stack)
+    firewall = only(plan.of_type("gcp:compute/firewall:Firewall"))
+    vpc_cidr = only(plan.of_type("aws:ec2/vpc:Vpc")).inputs["cidrBlock"]
+    assert firewall.inputs["direction"] == "INGRESS"
+    assert firewall.inputs["sourceRanges"] == [vpc_cidr]
+    tcp = next(rule for rule in firewall.inputs["allows"] if rule["protocol"] == "tcp")
+    assert tcp["ports"] == ["443", "5060", "5061"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_direct_connect_waits_for_vif_ids(request, stack, stack_files):
+    plan = plan_for(request, stack)
+    association = only(plan.of_type("aws:directconnect/gatewayAssociation:GatewayAssociation"))
+    assert association.inputs["allowedPrefixes"] == [only(plan.of_type("aws:ec2/vpc:Vpc")).inputs["cidrBlock"]]
+    assert (
+        plan.of_type("aws:directconnect/hostedPrivateVirtualInterfaceAccepter:HostedPrivateVirtualInterfaceAccepter")
+        == []
+    )
+
+
+def test_hosted_vifs_are_accepted_once_configured(stack_files):
+    from conftest import run_checked, structured
+
+    network = structured(stack_files["primary"], "network")
+    network["legs"]["us-east-1"]["hostedVifIds"] = ["dxvif-ffabc123", "dxvif-ffabc456"]
+    plan = run_checked(stack_files["primary"].with_values(network=network))
+    accepters = plan.of_type(
+        "aws:directconnect/hostedPrivateVirtualInterfaceAccepter:HostedPrivateVirtualInterfaceAccepter"
+    )
+    assert sorted(a.inputs["virtualInterfaceId"] for a in accepters) == ["dxvif-ffabc123", "dxvif-ffabc456"]
+    assert {a.inputs["dxGatewayId"] for a in accepters} == {"network-dxgw-id"}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_aws_side_pins_ikev2_and_one_proposal(request, stack):
+    plan = plan_for(request, stack)
+    for connection in plan.of_type("aws:ec2/vpnConnection:VpnConnection"):
+        for tunnel in (1, 2):
+            inputs = connection.inputs
+            assert inputs[f"tunnel{tunnel}IkeVersions"] == ["ikev2"]
+            for phase in (1, 2):
+                assert inputs[f"tunnel{tunnel}Phase{phase}EncryptionAlgorithms"] == ["AES256"]
+                assert inputs[f"tunnel{tunnel}Phase{phase}IntegrityAlgorithms"] == ["SHA2-256"]
+                assert inputs[f"tunnel{tunnel}Phase{phase}DhGroupNumbers"] == [14]
