@@ -69,3 +69,28 @@ def structured(stack: StackFile, key: str) -> Any:
 def only(resources: list[Declared]) -> Declared:
     assert len(resources) == 1, [resource.name for resource in resources]
     return resources[0]
+
+
+def load_lambda(folder: str) -> Any:
+    """A Lambda's handler module, loaded from its folder as the runtime would (each folder is its own root)."""
+    import importlib.util
+
+    path = ROOT / "lambdas" / folder / "handler.py"
+    spec = importlib.util.spec_from_file_location(f"lambda_{folder}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials and region for moto; nothing reaches AWS."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)

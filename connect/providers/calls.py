@@ -37,9 +37,12 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def with_backoff(
-    call: Callable[[], T], *, attempts: int = 6, base_seconds: float = 0.5, sleep: Sleep = time.sleep
-) -> T:
+def _sleep(seconds: float) -> None:
+    """Looked up at call time, so a test can replace `time.sleep`."""
+    time.sleep(seconds)
+
+
+def with_backoff(call: Callable[[], T], *, attempts: int = 6, base_seconds: float = 0.5, sleep: Sleep = _sleep) -> T:
     """Run `call`, retrying throttling errors with exponential backoff (Connect's quotas are ~2 requests/s)."""
     for attempt in range(attempts):
         try:
@@ -57,7 +60,7 @@ def wait_for(
     what: str,
     timeout_seconds: float,
     poll_seconds: float,
-    sleep: Sleep = time.sleep,
+    sleep: Sleep = _sleep,
     clock: Clock = time.monotonic,
 ) -> T:
     """Poll `check` until it returns a value; raise ProviderError naming `what` when the time is up."""
