@@ -11,6 +11,7 @@ import pulumi
 from components.global_tables import GlobalTables, GlobalTablesArgs
 from components.primary_link import PrimaryLink
 from components.providers import cloud_providers
+from components.regional_data_plane import RegionalDataPlane, RegionalDataPlaneArgs
 from components.table_refs import TableRefs
 from config import load_stack_config
 from connect.contact_center import ContactCenter, ContactCenterArgs
@@ -84,6 +85,19 @@ lookup = CustomerLookup(
     ),
     providers,
 )
+data_plane = RegionalDataPlane(
+    "data-plane",
+    RegionalDataPlaneArgs(
+        name_prefix=link.name_prefix,
+        region=cfg.region,
+        other_region=cfg.other_region,
+        instance_id=link.instance_id,
+        tables=tables_here,
+        data_sync=cfg.data_sync,
+        alert_email=cfg.alerts.email,
+    ),
+    providers,
+)
 network = NetworkLeg(
     "network",
     NetworkLegArgs(
@@ -99,4 +113,5 @@ network = NetworkLeg(
 
 pulumi.export("region", cfg.region)
 pulumi.export("customerLookupArn", lookup.function_arn)
+pulumi.export("alertTopicArn", data_plane.alert_topic_arn)
 pulumi.export("interconnectPairingKeys", network.pairing_keys)

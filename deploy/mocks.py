@@ -36,7 +36,7 @@ def _vpn_connection(name: str, state: State, mocks: "CloudMocks") -> State:
     for tunnel in (1, 2):
         aws_side, customer_side = _inside_addresses(state.get(f"tunnel{tunnel}InsideCidr"))
         outs |= {
-            f"tunnel{tunnel}Address": mocks.public_ip(f"{name}-t{tunnel}"),
+            f"tunnel{tunnel}Address": mocks.public_ip(f"{(state.get('tags') or {}).get('Name', name)}-t{tunnel}"),
             f"tunnel{tunnel}VgwInsideAddress": aws_side,
             f"tunnel{tunnel}CgwInsideAddress": customer_side,
             f"tunnel{tunnel}BgpAsn": str(vgw.get("amazonSideAsn", "64512")),
@@ -45,7 +45,8 @@ def _vpn_connection(name: str, state: State, mocks: "CloudMocks") -> State:
 
 
 def _ha_vpn_gateway(name: str, state: State, mocks: "CloudMocks") -> State:
-    interfaces = [{"id": index, "ipAddress": mocks.public_ip(f"{name}-if{index}")} for index in (0, 1)]
+    physical = state.get("name", name)
+    interfaces = [{"id": index, "ipAddress": mocks.public_ip(f"{physical}-if{index}")} for index in (0, 1)]
     return {"vpnInterfaces": interfaces, "selfLink": mocks.self_link(state, "vpnGateways", name)}
 
 
@@ -88,6 +89,19 @@ def _interconnect_attachment(name: str, state: State, mocks: "CloudMocks") -> St
     return {"pairingKey": f"{stable_uuid('pairing', region, name)}/{region}/{domain}"}
 
 
+def _sqs_queue(name: str, state: State, mocks: "CloudMocks") -> State:
+    region = state.get("region") or mocks.region
+    queue_name = state.get("name", name)
+    return {
+        "arn": mocks.arn(state, "sqs", queue_name),
+        "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT_ID}/{queue_name}",
+    }
+
+
+def _sns_topic(name: str, state: State, mocks: "CloudMocks") -> State:
+    return {"arn": mocks.arn(state, "sns", state.get("name", name))}
+
+
 def _kms_key(name: str, state: State, mocks: "CloudMocks") -> State:
     key_id = stable_uuid("kms", state.get("region") or mocks.region, name)
     return {"keyId": key_id, "arn": mocks.arn(state, "kms", f"key/{key_id}")}
@@ -124,6 +138,8 @@ OUTPUTS: Mapping[str, Outputs] = {
     "aws:lambda/function:Function": _lambda_function,
     "aws:dynamodb/table:Table": _table,
     "aws:kms/key:Key": _kms_key,
+    "aws:sqs/queue:Queue": _sqs_queue,
+    "aws:sns/topic:Topic": _sns_topic,
     "gcp:compute/interconnectAttachment:InterconnectAttachment": _interconnect_attachment,
 }
 

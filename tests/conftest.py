@@ -75,7 +75,10 @@ def load_lambda(folder: str) -> Any:
     """A Lambda's handler module, loaded from its folder as the runtime would (each folder is its own root)."""
     import importlib.util
 
-    path = ROOT / "lambdas" / folder / "handler.py"
+    folder_path = ROOT / "lambdas" / folder
+    if str(folder_path) not in sys.path:
+        sys.path.insert(0, str(folder_path))
+    path = folder_path / "handler.py"
     spec = importlib.util.spec_from_file_location(f"lambda_{folder}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

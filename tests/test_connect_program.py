@@ -105,7 +105,7 @@ def test_rendering_rejects_a_region_specific_lambda_arn(monkeypatch):
 
 def test_customer_lookup_has_one_name_in_both_regions_and_is_associated_there(primary, secondary):
     functions = {
-        stack: only(plan.of_type("aws:lambda/function:Function"))
+        stack: plan.named("customer-lookup-function")
         for stack, plan in (("primary", primary), ("secondary", secondary))
     }
     assert (
@@ -127,7 +127,7 @@ def test_customer_lookup_has_one_name_in_both_regions_and_is_associated_there(pr
 
 def test_customer_lookup_reads_only_its_regions_customers_table(primary, secondary):
     for plan, region in ((primary, "us-east-1"), (secondary, "us-west-2")):
-        policy = json.loads(plain(only(plan.of_type("aws:iam/rolePolicy:RolePolicy")).inputs["policy"]))
+        policy = json.loads(plain(plan.named("customer-lookup-function-policy").inputs["policy"]))
         by_sid = {statement["Sid"]: statement for statement in policy["Statement"]}
         assert by_sid["ReadCustomers"]["Action"] == ["dynamodb:GetItem"]
         assert by_sid["ReadCustomers"]["Resource"] == [

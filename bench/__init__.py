@@ -1,0 +1,1 @@
+"""Measured figures: `make bench` runs every benchmark and prints what it measured."""
