@@ -92,9 +92,13 @@ data_plane = RegionalDataPlane(
         region=cfg.region,
         other_region=cfg.other_region,
         instance_id=link.instance_id,
+        tdg_arns=link.tdg_arns,
         tables=tables_here,
         data_sync=cfg.data_sync,
+        failover=cfg.failover,
         alert_email=cfg.alerts.email,
+        reconcile_on=resiliency.desired_split_version if cfg.is_primary else None,
+        reconcile_after=[resiliency] if cfg.is_primary else [],
     ),
     providers,
 )
@@ -114,4 +118,6 @@ network = NetworkLeg(
 pulumi.export("region", cfg.region)
 pulumi.export("customerLookupArn", lookup.function_arn)
 pulumi.export("alertTopicArn", data_plane.alert_topic_arn)
+pulumi.export("failoverController", data_plane.controller_name)
+pulumi.export("healthAlarm", data_plane.health_alarm_name)
 pulumi.export("interconnectPairingKeys", network.pairing_keys)

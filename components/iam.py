@@ -13,16 +13,21 @@ class Statement:
 
     sid: str
     actions: Sequence[str]
-    resources: Sequence[pulumi.Input[str]]
+    resources: Sequence[pulumi.Input[str] | pulumi.Input[list[str]]]
+    """ARNs; an Output that resolves to a list of ARNs counts as all of them."""
     conditions: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def policy_document(statements: Sequence[Statement]) -> pulumi.Output[str]:
     """The JSON policy document, resolved once every resource ARN is known."""
 
-    def render(resolved: list[list[str]]) -> str:
+    def flatten(resources: list[str | list[str]]) -> list[str]:
+        return [arn for item in resources for arn in ([item] if isinstance(item, str) else item)]
+
+    def render(resolved: list[list[str | list[str]]]) -> str:
         body = []
-        for statement, resources in zip(statements, resolved, strict=True):
+        for statement, nested in zip(statements, resolved, strict=True):
+            resources = flatten(nested)
             entry: dict[str, object] = {
                 "Sid": statement.sid,
                 "Effect": "Allow",

@@ -1,13 +1,15 @@
 """RegionalDataPlane: everything one region runs on its own, so it keeps working when the other is down."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components.alerts import alert_topic
 from components.data_sync import DataSyncArgs, build_data_sync
+from components.failover import FailoverArgs, build_failover
 from components.table_refs import TableRefs
-from config.operations import DataSync
+from config.operations import DataSync, Failover
 
 
 @dataclass
@@ -16,17 +18,25 @@ class RegionalDataPlaneArgs:
     region: str
     other_region: str
     instance_id: pulumi.Input[str]
+    tdg_arns: pulumi.Input[list[str]]
     tables: TableRefs
     data_sync: DataSync
+    failover: Failover
     alert_email: str
+    reconcile_on: pulumi.Input[str] | None = None
+    """The desired split's version (primary stack): a change invokes the controller during `pulumi up`."""
+    reconcile_after: Sequence[pulumi.Resource] = ()
 
 
 class RegionalDataPlane(pulumi.ComponentResource):
     """Per region: the alert topic; Kinesis streams for contact trace records and agent events attached to
-    the region's instance and drained by stream_sync into the global tables, with lag alarms."""
+    the region's instance and drained by stream_sync into the global tables, with lag alarms; and the
+    failover controller with the health alarms it acts on."""
 
     alert_topic_arn: pulumi.Output[str]
     consumer_name: pulumi.Output[str]
+    controller_name: pulumi.Output[str]
+    health_alarm_name: pulumi.Output[str]
     stream_names: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: RegionalDataPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -45,6 +55,24 @@ class RegionalDataPlane(pulumi.ComponentResource):
             ),
             self,
         )
+        failover = build_failover(
+            f"{name}-failover",
+            FailoverArgs(
+                name_prefix=args.name_prefix,
+                region=args.region,
+                other_region=args.other_region,
+                instance_id=args.instance_id,
+                tdg_arns=args.tdg_arns,
+                tables=args.tables,
+                settings=args.failover,
+                alarm_topic_arn=topic.arn,
+                reconcile_on=args.reconcile_on,
+                reconcile_after=args.reconcile_after,
+            ),
+            self,
+        )
+        self.controller_name = failover.controller.name
+        self.health_alarm_name = failover.health_alarm.alarm_name
         self.alert_topic_arn = topic.arn
         self.consumer_name = sync.consumer.name
         self.stream_names = pulumi.Output.all(*[stream.name for stream in sync.streams.values()])

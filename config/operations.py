@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.base import ConfigModel
 
@@ -45,6 +45,15 @@ class HealthAlarms(ConfigModel):
     calls_breaching_concurrency_quota: HealthAlarm = HealthAlarm(threshold=5)
     contact_flow_fatal_errors: HealthAlarm = HealthAlarm(threshold=3)
     to_instance_packet_loss_rate: HealthAlarm = HealthAlarm(threshold=0.05)
+
+    @field_validator("to_instance_packet_loss_rate")
+    @classmethod
+    def _rate_can_fire(cls, alarm: HealthAlarm) -> HealthAlarm:
+        if not 0 < alarm.threshold < 1:
+            raise ValueError(
+                f"threshold {alarm.threshold} is a loss rate (0..1); it must be above 0 and below 1 to fire"
+            )
+        return alarm
 
 
 class Override(ConfigModel):

@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from config.contact_center import DAYS, FLOW_QUEUES
 from config.contact_center import ContactCenter as ContactCenterConfig
-from connect.flows import render_flow
+from connect.flows import INBOUND_FLOW_NAME, render_flow
 
 
 def _clock(text: str) -> dict[str, int]:
@@ -105,7 +105,7 @@ class ContactCenter(pulumi.ComponentResource):
         inbound = aws.connect.ContactFlow(
             f"{name}-flow-inbound",
             instance_id=instance.id,
-            name="connectdr-inbound",
+            name=INBOUND_FLOW_NAME,
             description="Looks the caller up, then routes VIP, prospects and everyone else",
             type="CONTACT_FLOW",
             content=content,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
+INBOUND_FLOW_NAME = "connectdr-inbound"
 PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 HARD_CODED_LAMBDA_REGION = re.compile(r"arn:aws[a-z-]*:lambda:(?!\$\.AwsRegion:)[^:]*:")
 

@@ -152,6 +152,12 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
         "datapointsToAlarm (3) cannot exceed evaluationPeriods (1)",
     ),
     (
+        "packet loss threshold that can never fire",
+        setting("failover", {"alarms": {"toInstancePacketLossRate": {"threshold": 5}}}),
+        "connectdr:failover.alarms.toInstancePacketLossRate = {'threshold': 5}: "
+        "threshold 5.0 is a loss rate (0..1); it must be above 0 and below 1 to fire",
+    ),
+    (
         "batching window above the RPO budget",
         setting("dataSync", {"batchingWindowSeconds": 5}),
         "connectdr:dataSync.batchingWindowSeconds = 5: Input should be less than or equal to 1",

@@ -1,0 +1,245 @@
+"""The failover controller in one region: health alarms, the controller Lambda and what invokes it."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import Statement, assume_role_policy, policy_document
+from components.lambda_function import LambdaSpec, python_lambda
+from components.table_refs import TableRefs
+from config.operations import Failover, HealthAlarm
+from connect.flows import INBOUND_FLOW_NAME
+
+VOICE = {"MetricGroup": "VoiceCalls"}
+WEBRTC_VOICE = {"Participant": "Agent", "Type of Connection": "WebRTC", "Stream Type": "Voice"}
+ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
+
+
+@dataclass(frozen=True)
+class HealthSignal:
+    """One AWS/Connect metric that makes a region unhealthy when it breaches."""
+
+    key: str
+    metric: str
+    statistic: str
+    dimensions: dict[str, str] = field(default_factory=dict)
+
+
+SIGNALS = (
+    HealthSignal("throttled_calls", "ThrottledCalls", "Sum", VOICE),
+    HealthSignal("calls_breaching_concurrency_quota", "CallsBreachingConcurrencyQuota", "Sum", VOICE),
+    HealthSignal(
+        "contact_flow_fatal_errors",
+        "ContactFlowFatalErrors",
+        "Sum",
+        {"MetricGroup": "ContactFlow", "ContactFlowName": INBOUND_FLOW_NAME},
+    ),
+    HealthSignal("to_instance_packet_loss_rate", "ToInstancePacketLossRate", "Average", WEBRTC_VOICE),
+)
+
+
+@dataclass
+class FailoverArgs:
+    name_prefix: pulumi.Input[str]
+    region: str
+    other_region: str
+    instance_id: pulumi.Input[str]
+    tdg_arns: pulumi.Input[list[str]]
+    tables: TableRefs
+    settings: Failover
+    alarm_topic_arn: pulumi.Input[str]
+    reconcile_on: pulumi.Input[str] | None = None
+    reconcile_after: Sequence[pulumi.Resource] = ()
+
+
+@dataclass(frozen=True)
+class FailoverResources:
+    controller: aws.lambda_.Function
+    health_alarm: aws.cloudwatch.CompositeAlarm
+
+
+def both_regions(arns: list[str], regions: tuple[str, str]) -> list[str]:
+    """Each ARN as it reads in either region: the replica region authorizes against its own ARN form."""
+    variants = set()
+    for arn in arns:
+        parts = arn.split(":")
+        for region in regions:
+            variants.add(":".join([*parts[:3], region, *parts[4:]]))
+    return sorted(variants)
+
+
+def _health_alarms(name: str, args: FailoverArgs, parent: pulumi.Resource) -> aws.cloudwatch.CompositeAlarm:
+    child = pulumi.ResourceOptions(parent=parent)
+    alarms = []
+    for signal in SIGNALS:
+        threshold: HealthAlarm = getattr(args.settings.alarms, signal.key)
+        alarms.append(
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-{signal.key.replace('_', '-')}",
+                region=args.region,
+                alarm_description=f"Region health: {signal.metric} above {threshold.threshold}",
+                namespace="AWS/Connect",
+                metric_name=signal.metric,
+                dimensions={"InstanceId": args.instance_id, **signal.dimensions},
+                statistic=signal.statistic,
+                period=60,
+                evaluation_periods=threshold.evaluation_periods,
+                datapoints_to_alarm=threshold.datapoints_to_alarm,
+                threshold=threshold.threshold,
+                comparison_operator="GreaterThanThreshold",
+                treat_missing_data="notBreaching",
+                opts=child,
+            )
+        )
+    rule = pulumi.Output.all(*[alarm.name for alarm in alarms]).apply(
+        lambda names: " OR ".join(f'ALARM("{alarm_name}")' for alarm_name in names)
+    )
+    return aws.cloudwatch.CompositeAlarm(
+        f"{name}-region-health",
+        alarm_name=pulumi.Output.concat(args.name_prefix, "-region-health"),
+        alarm_description=f"Amazon Connect health in {args.region}: any signal in ALARM makes the region unhealthy",
+        alarm_rule=rule,
+        alarm_actions=[args.alarm_topic_arn],
+        ok_actions=[args.alarm_topic_arn],
+        region=args.region,
+        opts=child,
+    )
+
+
+def _alarm_arn(region: str, alarm_name: pulumi.Input[str]) -> pulumi.Output[str]:
+    account = aws.get_caller_identity_output().account_id
+    return pulumi.Output.format("arn:aws:cloudwatch:{0}:{1}:alarm:{2}", region, account, alarm_name)
+
+
+def _triggers(
+    name: str,
+    args: FailoverArgs,
+    controller: aws.lambda_.Function,
+    alarm_name: pulumi.Output[str],
+    parent: pulumi.Resource,
+) -> None:
+    """Alarm state changes of either region (the other region's are forwarded here) invoke the controller at
+    once; a one-minute schedule sweeps as a backstop."""
+    child = pulumi.ResourceOptions(parent=parent)
+    pattern = alarm_name.apply(
+        lambda alarm: json.dumps(
+            {"source": ["aws.cloudwatch"], "detail-type": [ALARM_STATE_CHANGE], "detail": {"alarmName": [alarm]}}
+        )
+    )
+    rules = {
+        "alarm": aws.cloudwatch.EventRule(
+            f"{name}-on-health-change", region=args.region, event_pattern=pattern, opts=child
+        ),
+        "sweep": aws.cloudwatch.EventRule(
+            f"{name}-sweep", region=args.region, schedule_expression="rate(1 minute)", opts=child
+        ),
+    }
+    for key, rule in rules.items():
+        aws.cloudwatch.EventTarget(
+            f"{name}-{key}-target",
+            rule=rule.name,
+            arn=controller.arn,
+            region=args.region,
+            retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
+                maximum_event_age_in_seconds=120, maximum_retry_attempts=2
+            ),
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-{key}-invoke",
+            action="lambda:InvokeFunction",
+            function=controller.name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            region=args.region,
+            opts=child,
+        )
+    account = aws.get_caller_identity_output().account_id
+    other_bus = pulumi.Output.format("arn:aws:events:{0}:{1}:event-bus/default", args.other_region, account)
+    forward_role = aws.iam.Role(
+        f"{name}-forward-role", assume_role_policy=assume_role_policy("events.amazonaws.com"), opts=child
+    )
+    aws.iam.RolePolicy(
+        f"{name}-forward-policy",
+        role=forward_role.id,
+        policy=policy_document([Statement("ForwardHealthToPeer", ["events:PutEvents"], [other_bus])]),
+        opts=child,
+    )
+    local_only = alarm_name.apply(
+        lambda alarm: json.dumps(
+            {
+                "source": ["aws.cloudwatch"],
+                "detail-type": [ALARM_STATE_CHANGE],
+                "region": [args.region],
+                "detail": {"alarmName": [alarm]},
+            }
+        )
+    )
+    forward = aws.cloudwatch.EventRule(
+        f"{name}-forward-health", region=args.region, event_pattern=local_only, opts=child
+    )
+    aws.cloudwatch.EventTarget(
+        f"{name}-forward-target",
+        rule=forward.name,
+        arn=other_bus,
+        role_arn=forward_role.arn,
+        region=args.region,
+        opts=child,
+    )
+
+
+def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> FailoverResources:
+    """Alarms on AWS/Connect metrics combined into a region-health composite alarm; the controller, which
+    may read both regions' health alarms and change every traffic group from either region; its triggers;
+    and, on the primary stack, a reconcile when the desired split changes."""
+    health = _health_alarms(f"{name}-health", args, parent)
+    regions = (args.region, args.other_region)
+    tdg_arns = pulumi.Output.from_input(args.tdg_arns).apply(lambda arns: both_regions(arns, regions))
+    alarm_arns = [_alarm_arn(region, health.alarm_name) for region in regions]
+    via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{args.region}.amazonaws.com"}}
+    controller = python_lambda(
+        f"{name}-controller",
+        LambdaSpec(
+            function_name=pulumi.Output.concat(args.name_prefix, "-failover-controller"),
+            source="failover_controller",
+            region=args.region,
+            description="Keeps calls on healthy regions; the only writer of the effective traffic split",
+            timeout_seconds=60,
+            environment={
+                "OTHER_REGION": args.other_region,
+                "HEALTH_ALARM": health.alarm_name,
+                "ALERT_TOPIC_ARN": args.alarm_topic_arn,
+                "CONFIG_TABLE": args.tables.name("config"),
+                "HEALTHY_EVALUATIONS_BEFORE_FAILBACK": str(args.settings.healthy_evaluations_before_failback),
+                "COOLDOWN_SECONDS": str(args.settings.cooldown_minutes * 60),
+            },
+            statements=[
+                Statement(
+                    "TrafficDistribution",
+                    ["connect:GetTrafficDistribution", "connect:UpdateTrafficDistribution"],
+                    [tdg_arns],
+                ),
+                Statement("ReadRegionHealth", ["cloudwatch:DescribeAlarms"], alarm_arns),
+                Statement("ConfigTable", ["dynamodb:GetItem", "dynamodb:PutItem"], [args.tables.arn("config")]),
+                Statement("UseTableKey", ["kms:Decrypt", "kms:GenerateDataKey"], [args.tables.key_arn], via_dynamodb),
+                Statement("Alert", ["sns:Publish"], [args.alarm_topic_arn]),
+            ],
+        ),
+        parent,
+    ).function
+    _triggers(name, args, controller, health.alarm_name, parent)
+    if args.reconcile_on is not None:
+        aws.lambda_.Invocation(
+            f"{name}-reconcile",
+            function_name=controller.name,
+            input=pulumi.Output.from_input(args.reconcile_on).apply(
+                lambda version: json.dumps({"trigger": "desired-split-changed", "version": version})
+            ),
+            triggers={"desiredSplitVersion": args.reconcile_on},
+            region=args.region,
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(args.reconcile_after)),
+        )
+    return FailoverResources(controller=controller, health_alarm=health)

@@ -1,0 +1,44 @@
+"""failover_controller: keeps calls on healthy regions; the only caller of UpdateTrafficDistribution.
+
+Invoked at once by EventBridge when either region's health alarm changes state (the other region's
+events are forwarded to this region's bus), every minute by a schedule as a backstop, and by
+`pulumi up` when the desired split changes.
+"""
+
+import os
+import time
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from controller import Clients, ControllerEnv, evaluate
+from decisions import Settings
+
+QUICK = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=5)
+
+
+def environment() -> ControllerEnv:
+    return ControllerEnv(
+        own_region=os.environ["AWS_REGION"],
+        other_region=os.environ["OTHER_REGION"],
+        health_alarm=os.environ["HEALTH_ALARM"],
+        topic_arn=os.environ["ALERT_TOPIC_ARN"],
+        settings=Settings(
+            healthy_evaluations_before_failback=int(os.environ["HEALTHY_EVALUATIONS_BEFORE_FAILBACK"]),
+            cooldown_seconds=float(os.environ["COOLDOWN_SECONDS"]),
+        ),
+    )
+
+
+def handler(event: dict[str, Any], _context: object) -> dict[str, Any]:
+    env = environment()
+    clients = Clients(
+        connect=boto3.client("connect", config=Config(retries={"mode": "standard", "max_attempts": 1})),
+        cloudwatch={
+            region: boto3.client("cloudwatch", region_name=region, config=QUICK)
+            for region in (env.own_region, env.other_region)
+        },
+        table=boto3.resource("dynamodb").Table(os.environ["CONFIG_TABLE"]),
+        sns=boto3.client("sns"),
+    )
+    return evaluate(clients, env, time.time())

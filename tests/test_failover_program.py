@@ -1,0 +1,103 @@
+"""The controller's infrastructure in both stacks: health alarms, triggers, reconcile, IAM across regions."""
+
+import json
+
+import pytest
+from conftest import only
+
+from deploy.render import plain
+
+STACKS = {"primary": ("us-east-1", "us-west-2"), "secondary": ("us-west-2", "us-east-1")}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_health_alarms_watch_connect_and_combine_into_region_health(request, stack):
+    plan = request.getfixturevalue(stack)
+    alarms = {
+        a.inputs["metricName"]: a
+        for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["namespace"] == "AWS/Connect"
+    }
+    assert sorted(alarms) == [
+        "CallsBreachingConcurrencyQuota",
+        "ContactFlowFatalErrors",
+        "ThrottledCalls",
+        "ToInstancePacketLossRate",
+    ]
+    instance_id = request.getfixturevalue("primary").outputs["instanceId"]
+    assert {a.inputs["dimensions"]["InstanceId"] for a in alarms.values()} == {instance_id}
+    assert alarms["ContactFlowFatalErrors"].inputs["dimensions"]["ContactFlowName"] == "connectdr-inbound"
+    assert 0 < alarms["ToInstancePacketLossRate"].inputs["threshold"] < 1
+    composite = only(plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm"))
+    assert composite.inputs["alarmName"] == "connectdr-acme-care-region-health"
+    assert composite.inputs["alarmRule"].count("ALARM(") == 4 and " OR " in composite.inputs["alarmRule"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_controller_is_invoked_on_alarm_changes_of_both_regions_and_every_minute(request, stack):
+    plan = request.getfixturevalue(stack)
+    region, other = STACKS[stack]
+    controller = plan.named("data-plane-failover-controller")
+    rules = {r.name.rsplit("-failover-", 1)[-1]: r for r in plan.of_type("aws:cloudwatch/eventRule:EventRule")}
+    assert rules["sweep"].inputs["scheduleExpression"] == "rate(1 minute)"
+    on_change = json.loads(rules["on-health-change"].inputs["eventPattern"])
+    assert on_change["detail"]["alarmName"] == ["connectdr-acme-care-region-health"] and "region" not in on_change
+    forward = json.loads(rules["forward-health"].inputs["eventPattern"])
+    assert forward["region"] == [region]
+    targets = {t.name: t for t in plan.of_type("aws:cloudwatch/eventTarget:EventTarget")}
+    assert (
+        targets["data-plane-failover-forward-target"].inputs["arn"]
+        == f"arn:aws:events:{other}:123456789012:event-bus/default"
+    )
+    assert targets["data-plane-failover-sweep-target"].inputs["arn"] == controller.outputs["arn"]
+    permissions = plan.of_type("aws:lambda/permission:Permission")
+    assert {p.inputs["sourceArn"] for p in permissions} == {
+        rules["sweep"].outputs["arn"],
+        rules["on-health-change"].outputs["arn"],
+    }
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_controller_may_act_on_every_traffic_group_from_either_region(request, stack, primary):
+    plan = request.getfixturevalue(stack)
+    policy = json.loads(plain(plan.named("data-plane-failover-controller-policy").inputs["policy"]))
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    groups = [arn.rsplit("/", 1)[-1] for arn in primary.outputs["trafficDistributionGroupArns"]]
+    expected = sorted(
+        f"arn:aws:connect:{r}:123456789012:traffic-distribution-group/{g}"
+        for g in groups
+        for r in ("us-east-1", "us-west-2")
+    )
+    assert statements["TrafficDistribution"]["Resource"] == expected
+    assert statements["TrafficDistribution"]["Action"] == [
+        "connect:GetTrafficDistribution",
+        "connect:UpdateTrafficDistribution",
+    ]
+    assert statements["ReadRegionHealth"]["Resource"] == sorted(
+        f"arn:aws:cloudwatch:{r}:123456789012:alarm:connectdr-acme-care-region-health"
+        for r in ("us-east-1", "us-west-2")
+    )
+    for statement in statements.values():
+        assert "*" not in statement["Resource"] and not any(a.endswith("*") for a in statement["Action"])
+
+
+def test_primary_reconciles_when_the_desired_split_changes(primary, secondary):
+    invocation = only(primary.of_type("aws:lambda/invocation:Invocation"))
+    item = only(primary.of_type("aws:dynamodb/tableItem:TableItem"))
+    version = json.loads(item.inputs["item"])["version"]["S"]
+    assert invocation.inputs["triggers"] == {"desiredSplitVersion": version}
+    assert json.loads(invocation.inputs["input"]) == {"trigger": "desired-split-changed", "version": version}
+    assert invocation.inputs["functionName"] == "connectdr-acme-care-failover-controller"
+    assert item.urn in invocation.dependencies, "the controller must read the new split, not the old one"
+    assert secondary.of_type("aws:lambda/invocation:Invocation") == []
+
+
+def test_changing_the_split_changes_the_reconcile_trigger(stack_files):
+    from conftest import run_checked, structured
+
+    traffic = structured(stack_files["primary"], "traffic")
+    traffic["telephony"] = {"us-east-1": 70, "us-west-2": 30}
+    changed = run_checked(stack_files["primary"].with_values(traffic=traffic))
+    original = run_checked(stack_files["primary"])
+    triggers = [only(p.of_type("aws:lambda/invocation:Invocation")).inputs["triggers"] for p in (changed, original)]
+    assert triggers[0] != triggers[1]
