@@ -7,10 +7,11 @@ UpdateTrafficDistribution. The item lives in the config global table under pk=tr
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from config.operations import Override
-from config.traffic import Traffic
+from config.traffic import WEEKDAYS, Traffic
 
 DESIRED_KEY = {"pk": "traffic", "sk": "desired"}
 
@@ -48,7 +49,22 @@ def desired_split_document(
         ],
         "override": {"mode": override.mode, "region": override.region},
     }
-    return {**document, "version": hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]}
+    return versioned(document)
+
+
+def versioned(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The document with `version` set to a hash of everything else (what the reconcile keys on)."""
+    body = {key: value for key, value in document.items() if key != "version"}
+    return {**body, "version": hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]}
+
+
+def telephony_in_force(document: Mapping[str, Any], moment: datetime) -> dict[str, int]:
+    """The default group's desired telephony split at `moment` (UTC), schedule windows included."""
+    weekday = WEEKDAYS[moment.weekday()]
+    for window in document.get("schedule", []):
+        if weekday in window["days"] and window["startHour"] <= moment.hour < window["endHour"]:
+            return dict(window["telephony"])
+    return dict(document["default"]["telephony"])
 
 
 def desired_split_item(document: Mapping[str, Any]) -> dict[str, Any]:

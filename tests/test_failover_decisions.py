@@ -48,6 +48,7 @@ def memories(draw) -> Memory:
         other_unknown_streak=draw(st.integers(0, 5)),
         last_shift_at=draw(st.none() | st.floats(0, 10_000)),
         failed_away_from=draw(st.none() | st.sampled_from(REGIONS)),
+        forced=draw(st.booleans()),
     )
 
 
@@ -184,6 +185,13 @@ def test_unknown_other_region_becomes_unhealthy_after_the_configured_evaluations
     assert actions == [NONE, NONE, FAILOVER, FAILOVER]
 
 
+def test_ending_an_override_restores_without_waiting():
+    desired = Split({EAST: 50, WEST: 50})
+    forced = run(desired, desired, WEST, Observation(HEALTHY, HEALTHY), override=Override("force", WEST))
+    restored = run(desired, forced.target, EAST, Observation(HEALTHY, HEALTHY), forced.memory, now=10_060.0)
+    assert restored.action == RESTORE and restored.target == desired
+
+
 def test_freeze_and_force():
     desired = Split({EAST: 50, WEST: 50})
     assert run(desired, desired, EAST, Observation(HEALTHY, UNHEALTHY), override=Override("freeze")).target is None
@@ -199,13 +207,18 @@ class SharedWorld:
     def __init__(self, desired: Split) -> None:
         self.desired, self.current = desired, desired
         self.own_memory = {EAST: Memory(), WEST: Memory()}
-        self.shared: tuple[float | None, str | None] = (None, None)
+        self.shared: tuple[float | None, str | None, bool] = (None, None, False)
         self.reports: dict[str, tuple[str, float]] = {}
         self.shifts: list[tuple[float, str, int]] = []
 
     def evaluate(self, region: str, own: str, other: str, other_since: float, now: float) -> None:
         peer = WEST if region == EAST else EAST
-        memory = replace(self.own_memory[region], last_shift_at=self.shared[0], failed_away_from=self.shared[1])
+        memory = replace(
+            self.own_memory[region],
+            last_shift_at=self.shared[0],
+            failed_away_from=self.shared[1],
+            forced=self.shared[2],
+        )
         report, at = self.reports.get(peer, (None, None))
         decision = decide(
             desired=self.desired,
@@ -222,7 +235,7 @@ class SharedWorld:
         self.reports[region] = (own, now)
         if decision.target is not None:
             self.current = decision.target
-            self.shared = (decision.memory.last_shift_at, decision.memory.failed_away_from)
+            self.shared = (decision.memory.last_shift_at, decision.memory.failed_away_from, decision.memory.forced)
             self.shifts.append((now, region, self.current.share_of(EAST)))
 
 

@@ -36,6 +36,9 @@ class Settings:
     cooldown_seconds: float = 600.0
     unknown_evaluations_as_unhealthy: int = 3
     peer_report_stale_seconds: float = 180.0
+    evaluation_interval_seconds: float = 55.0
+    """Healthy evaluations count at most once per interval (the one-minute sweep), so the extra
+    invocations an alarm change causes do not shorten the hysteresis."""
 
 
 @dataclass(frozen=True)
@@ -55,9 +58,12 @@ class Memory:
     """What the controller carries between evaluations (persisted in the config table)."""
 
     healthy_streak: tuple[tuple[str, int], ...] = ()
+    counted_at: tuple[tuple[str, float], ...] = ()
     other_unknown_streak: int = 0
     last_shift_at: float | None = None
     failed_away_from: str | None = None
+    forced: bool = False
+    """The last shift was a manual override; ending the override restores at once (drills, maintenance)."""
 
     def streak(self, region: str) -> int:
         return dict(self.healthy_streak).get(region, 0)
@@ -78,14 +84,21 @@ class Decision:
     memory: Memory
 
 
-def _observe(memory: Memory, own_region: str, other_region: str, observation: Observation) -> Memory:
-    streaks = {
-        own_region: memory.streak(own_region) + 1 if observation.own == HEALTHY else 0,
-        other_region: memory.streak(other_region) + 1 if observation.other == HEALTHY else 0,
-    }
+def _observe(
+    memory: Memory, own_region: str, other_region: str, observation: Observation, now: float, settings: Settings
+) -> Memory:
+    streaks, counted = dict(memory.healthy_streak), dict(memory.counted_at)
+    for region, health in ((own_region, observation.own), (other_region, observation.other)):
+        if health != HEALTHY:
+            streaks[region] = 0
+            counted.pop(region, None)
+        elif region not in counted or now - counted[region] >= settings.evaluation_interval_seconds:
+            streaks[region] = streaks.get(region, 0) + 1
+            counted[region] = now
     return replace(
         memory,
         healthy_streak=tuple(sorted(streaks.items())),
+        counted_at=tuple(sorted(counted.items())),
         other_unknown_streak=memory.other_unknown_streak + 1 if observation.other == UNKNOWN else 0,
     )
 
@@ -115,7 +128,7 @@ def decide(
 ) -> Decision:
     """The new split (or none) for the default traffic distribution group, with the reason."""
     regions = (own_region, other_region)
-    memory = _observe(memory, own_region, other_region, observation)
+    memory = _observe(memory, own_region, other_region, observation, now, settings)
 
     def hold(reason: str, alert: bool = False) -> Decision:
         return Decision(NONE, None, reason, alert, memory)
@@ -123,7 +136,7 @@ def decide(
     def shift(action: str, target: Split, reason: str, failed_away_from: str | None) -> Decision:
         if target == current:
             return Decision(NONE, None, f"{reason} (already in effect)", action == FAILOVER, memory)
-        moved = replace(memory, last_shift_at=now, failed_away_from=failed_away_from)
+        moved = replace(memory, last_shift_at=now, failed_away_from=failed_away_from, forced=action == FORCE)
         return Decision(action, target, reason, action in (FAILOVER, FORCE), moved)
 
     if override.mode == "freeze":
@@ -142,7 +155,7 @@ def decide(
     if override.mode == "force":
         if override.region != own_region:
             return hold(f"override forces traffic to {override.region}; its controller applies that")
-        return shift(FORCE, Split.all_to(own_region, regions), f"override: all traffic to {own_region}", other_region)
+        return shift(FORCE, Split.all_to(own_region, regions), f"override: all traffic to {own_region}", None)
 
     if other == UNHEALTHY:
         reason = f"{other_region} unhealthy: all traffic to {own_region}"
@@ -154,7 +167,11 @@ def decide(
         return hold(f"health of {other_region} unknown ({count}); no change", True)
 
     if current == desired:
-        return Decision(NONE, None, "desired split in effect", False, replace(memory, failed_away_from=None))
+        return Decision(
+            NONE, None, "desired split in effect", False, replace(memory, failed_away_from=None, forced=False)
+        )
+    if memory.forced:
+        return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None)
     failed = memory.failed_away_from
     needed = settings.healthy_evaluations_before_failback
     if failed is not None and memory.streak(failed) < needed:

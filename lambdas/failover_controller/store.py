@@ -40,6 +40,7 @@ class ConfigTable:
             other_unknown_streak=int(own.get("otherUnknownStreak", 0)),
             last_shift_at=shared.get("lastShiftAt"),
             failed_away_from=shared.get("failedAwayFrom"),
+            forced=bool(shared.get("forced", False)),
         )
 
     def peer_report(self, peer_region: str) -> tuple[str | None, float | None]:
@@ -52,6 +53,7 @@ class ConfigTable:
             self.region,
             {
                 "healthyStreak": dict(memory.healthy_streak),
+                "countedAt": dict(memory.counted_at),
                 "otherUnknownStreak": memory.other_unknown_streak,
                 "selfReport": self_report,
                 "reportedAt": now,
@@ -65,6 +67,7 @@ class ConfigTable:
             {
                 "lastShiftAt": memory.last_shift_at,
                 "failedAwayFrom": memory.failed_away_from,
+                "forced": memory.forced,
                 "action": decision.action,
                 "by": self.region,
                 "at": now,
