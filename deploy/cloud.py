@@ -1,0 +1,49 @@
+"""boto3 clients per region for the operator commands, created on first use."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from deploy.backend import EXIT_ENVIRONMENT, DriverError
+from deploy.traffic_ops import RegionPorts
+
+
+@dataclass
+class CloudClients:
+    """Clients and tables by region; a test passes its own `factory`."""
+
+    factory: Any = None
+    _cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        if key not in self._cache:
+            if self.factory is None:
+                import boto3
+
+                if boto3.session.Session().get_credentials() is None:
+                    raise DriverError("no AWS credentials: configure a profile or AWS_* variables", EXIT_ENVIRONMENT)
+                self._cache[key] = boto3.client(service, region_name=region)
+            else:
+                self._cache[key] = self.factory(service, region)
+        return self._cache[key]
+
+    def table(self, region: str, name: str) -> Any:
+        key = ("table:" + name, region)
+        if key not in self._cache:
+            if self.factory is None:
+                import boto3
+
+                self.client("dynamodb", region)
+                self._cache[key] = boto3.resource("dynamodb", region_name=region).Table(name)
+            else:
+                self._cache[key] = self.factory("table:" + name, region)
+        return self._cache[key]
+
+    def ports(self, region: str, config_table: str) -> RegionPorts:
+        return RegionPorts(
+            region=region,
+            table=self.table(region, config_table),
+            lambda_client=self.client("lambda", region),
+            connect=self.client("connect", region),
+            cloudwatch=self.client("cloudwatch", region),
+        )

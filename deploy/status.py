@@ -1,0 +1,77 @@
+"""`status`: desired vs effective split, region health, replication, and the controllers' last decisions."""
+
+import json
+import sys
+from typing import Any, TextIO
+
+from boto3.dynamodb.conditions import Key
+
+from deploy.backend import StackBackend
+from deploy.cloud import CloudClients
+from deploy.deployment import Deployment, load_deployment
+from deploy.traffic_ops import effective_telephony, region_health
+
+DECISIONS_SHOWN = 5
+
+
+def replication_state(cloud: CloudClients, deployment: Deployment) -> str:
+    try:
+        response = cloud.client("connect", deployment.source).describe_instance(InstanceId=deployment.instance_id)
+    except Exception as error:  # status reports what it cannot read instead of failing
+        return f"unavailable ({error})"
+    summaries = response.get("ReplicationConfiguration", {}).get("ReplicationStatusSummaryList", [])
+    entry = next((s for s in summaries if s.get("Region") == deployment.replica), None)
+    return entry["ReplicationStatus"] if entry else "no replica listed"
+
+
+def effective_split(cloud: CloudClients, deployment: Deployment) -> dict[str, int] | str:
+    """Read from the source region, or the replica region when the source does not answer."""
+    problems = []
+    for region in deployment.regions:
+        try:
+            return effective_telephony(cloud.client("connect", region), deployment.default_tdg_arn)
+        except Exception as error:  # status reports what it cannot read instead of failing
+            problems.append(f"{region}: {error}")
+    return "unavailable (" + "; ".join(problems) + ")"
+
+
+def last_decisions(cloud: CloudClients, deployment: Deployment, region: str) -> list[dict[str, Any]] | str:
+    try:
+        items = cloud.table(region, deployment.config_table).query(
+            KeyConditionExpression=Key("pk").eq("audit"), ScanIndexForward=False, Limit=DECISIONS_SHOWN
+        )["Items"]
+    except Exception as error:  # status reports what it cannot read instead of failing
+        return f"unavailable ({error})"
+    return [{"at": item["sk"], **json.loads(item["document"])} for item in items]
+
+
+def collect_status(backend: StackBackend, cloud: CloudClients) -> dict[str, Any]:
+    deployment = load_deployment(backend)
+    traffic_text = backend.config("primary").get("connectdr:traffic", ("{}", False))[0]
+    return {
+        "desired": json.loads(traffic_text),
+        "effective": effective_split(cloud, deployment),
+        "health": {
+            r: region_health(cloud.client("cloudwatch", r), deployment.health_alarm) for r in deployment.regions
+        },
+        "replication": replication_state(cloud, deployment),
+        "decisions": {r: last_decisions(cloud, deployment, r) for r in deployment.regions},
+    }
+
+
+def run_status(backend: StackBackend, cloud: CloudClients, *, as_json: bool = False, out: TextIO = sys.stdout) -> int:
+    status = collect_status(backend, cloud)
+    if as_json:
+        print(json.dumps(status, indent=2, default=str), file=out)
+        return 0
+    print(f"desired telephony:   {status['desired'].get('telephony')}", file=out)
+    print(f"effective telephony: {status['effective']}", file=out)
+    print(f"health:              {status['health']}", file=out)
+    print(f"replica:             {status['replication']}", file=out)
+    for region, decisions in status["decisions"].items():
+        print(f"last decisions of the {region} controller:", file=out)
+        if isinstance(decisions, str):
+            print(f"  {decisions}", file=out)
+        for decision in decisions if isinstance(decisions, list) else []:
+            print(f"  {decision['at']}  {decision['action']:<9} {decision['reason']}", file=out)
+    return 0
