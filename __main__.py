@@ -1,16 +1,21 @@
 """connectdr: an active-active Amazon Connect contact center across two AWS regions, with a Google Cloud backbone.
 
-Both stacks deploy, for their own region: the customer_lookup Lambda, the data plane (streams, sync,
-failover controller, alarms, recordings), observability and the network leg to Google Cloud. The primary
-stack also owns the source instance, its Global Resiliency replica and traffic groups, the global tables and
-the Google Cloud network; the secondary stack reads those from the primary through a StackReference.
+Both stacks deploy, for their own region: the customer_lookup Lambda, the data plane (streams and sync,
+failover controller and health alarms, call recordings), a dashboard of both regions and the network leg
+to Google Cloud. The primary stack also owns the source instance, its Global Resiliency replica and
+traffic groups, the global tables and the Google Cloud network; the secondary stack reads those from the
+primary through a StackReference, and replicates call recordings both ways once both buckets exist.
 """
+
+from dataclasses import replace
 
 import pulumi
 
 from components.global_tables import GlobalTables, GlobalTablesArgs
+from components.observability import Observability, ObservabilityArgs
 from components.primary_link import PrimaryLink
 from components.providers import cloud_providers
+from components.recordings_replication import RecordingsReplication, RecordingsReplicationArgs, RecordingsSide
 from components.regional_data_plane import RegionalDataPlane, RegionalDataPlaneArgs
 from components.table_refs import TableRefs
 from config import load_stack_config
@@ -24,7 +29,7 @@ cfg = loaded.stack
 providers = cloud_providers(cfg)
 
 if cfg.is_primary:
-    center_cfg, traffic = cfg.contact_center, cfg.traffic
+    center_cfg = cfg.contact_center
     name_prefix = f"connectdr-{center_cfg.instance.alias}"
     backbone = GcpBackbone("backbone", GcpBackboneArgs(cfg.network.gcp_network_name, cfg.network.mtu), providers)
     tables = GlobalTables("tables", GlobalTablesArgs(name_prefix, cfg.regions.source, cfg.regions.replica), providers)
@@ -43,7 +48,7 @@ if cfg.is_primary:
             replica_region=cfg.regions.replica,
             replication_timeout_minutes=center_cfg.instance.replication_timeout_minutes,
             cross_region_routing=center_cfg.instance.cross_region_routing,
-            traffic=traffic,
+            traffic=cfg.traffic,
             override=cfg.failover.override,
             phone_numbers=center_cfg.phone_numbers,
             inbound_flow_id=center.inbound_flow_id,
@@ -63,14 +68,12 @@ if cfg.is_primary:
         gcp_network_id=backbone.network_id,
         gcp_network_name=backbone.network_name,
     )
-    link.export()
 else:
     link = PrimaryLink.from_stack(cfg.primary_stack)
 
-link_outputs = pulumi.Output.from_input
 tables_here = TableRefs(
-    names=link_outputs(link.table_names),
-    key_arn=link_outputs(link.table_key_arns).apply(lambda arns: arns[cfg.region]),
+    names=pulumi.Output.from_input(link.table_names),
+    key_arn=pulumi.Output.from_input(link.table_key_arns).apply(lambda arns: arns[cfg.region]),
     region=cfg.region,
 )
 lookup = CustomerLookup(
@@ -96,12 +99,31 @@ data_plane = RegionalDataPlane(
         tables=tables_here,
         data_sync=cfg.data_sync,
         failover=cfg.failover,
+        recordings=cfg.recordings,
         alert_email=cfg.alerts.email,
         reconcile_on=resiliency.desired_split_version if cfg.is_primary else None,
         reconcile_after=[resiliency] if cfg.is_primary else [],
     ),
     providers,
 )
+Observability(
+    "observability",
+    ObservabilityArgs(link.name_prefix, cfg.region, cfg.regions.pair, link.instance_id, data_plane.health_alarm_name),
+    providers,
+)
+if cfg.is_primary:
+    replace(
+        link, recordings_bucket=data_plane.recordings_bucket, recordings_key_arn=data_plane.recordings_key_arn
+    ).export()
+else:
+    RecordingsReplication(
+        "recordings-replication",
+        RecordingsReplicationArgs(
+            first=RecordingsSide(cfg.regions.source, link.recordings_bucket, link.recordings_key_arn),
+            second=RecordingsSide(cfg.region, data_plane.recordings_bucket, data_plane.recordings_key_arn),
+        ),
+        providers,
+    )
 network = NetworkLeg(
     "network",
     NetworkLegArgs(

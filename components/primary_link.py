@@ -14,6 +14,8 @@ TABLE_NAMES = "tableNames"
 TABLE_KEY_ARNS = "tableKeyArns"
 GCP_NETWORK_ID = "gcpNetworkId"
 GCP_NETWORK_NAME = "gcpNetworkName"
+RECORDINGS_BUCKET = "recordingsBucket"
+RECORDINGS_KEY_ARN = "recordingsKeyArn"
 LINK_KEYS = (
     NAME_PREFIX,
     INSTANCE_ID,
@@ -25,6 +27,8 @@ LINK_KEYS = (
     TABLE_KEY_ARNS,
     GCP_NETWORK_ID,
     GCP_NETWORK_NAME,
+    RECORDINGS_BUCKET,
+    RECORDINGS_KEY_ARN,
 )
 
 
@@ -42,6 +46,8 @@ class PrimaryLink:
     table_key_arns: pulumi.Input[dict[str, str]]
     gcp_network_id: pulumi.Input[str]
     gcp_network_name: pulumi.Input[str]
+    recordings_bucket: pulumi.Input[str] | None = None
+    recordings_key_arn: pulumi.Input[str] | None = None
 
     def export(self) -> None:
         """Publish the contract as stack outputs (primary stack)."""
@@ -60,6 +66,8 @@ class PrimaryLink:
             TABLE_KEY_ARNS: self.table_key_arns,
             GCP_NETWORK_ID: self.gcp_network_id,
             GCP_NETWORK_NAME: self.gcp_network_name,
+            RECORDINGS_BUCKET: self.recordings_bucket,
+            RECORDINGS_KEY_ARN: self.recordings_key_arn,
         }
 
     @classmethod
@@ -78,4 +86,6 @@ class PrimaryLink:
             table_key_arns=get(TABLE_KEY_ARNS),
             gcp_network_id=get(GCP_NETWORK_ID),
             gcp_network_name=get(GCP_NETWORK_NAME),
+            recordings_bucket=get(RECORDINGS_BUCKET),
+            recordings_key_arn=get(RECORDINGS_KEY_ARN),
         )

@@ -8,8 +8,9 @@ import pulumi
 from components.alerts import alert_topic
 from components.data_sync import DataSyncArgs, build_data_sync
 from components.failover import FailoverArgs, build_failover
+from components.recordings import RecordingsArgs, build_recordings
 from components.table_refs import TableRefs
-from config.operations import DataSync, Failover
+from config.operations import DataSync, Failover, Recordings
 
 
 @dataclass
@@ -22,6 +23,7 @@ class RegionalDataPlaneArgs:
     tables: TableRefs
     data_sync: DataSync
     failover: Failover
+    recordings: Recordings
     alert_email: str
     reconcile_on: pulumi.Input[str] | None = None
     """The desired split's version (primary stack): a change invokes the controller during `pulumi up`."""
@@ -30,13 +32,15 @@ class RegionalDataPlaneArgs:
 
 class RegionalDataPlane(pulumi.ComponentResource):
     """Per region: the alert topic; Kinesis streams for contact trace records and agent events attached to
-    the region's instance and drained by stream_sync into the global tables, with lag alarms; and the
-    failover controller with the health alarms it acts on."""
+    the region's instance and drained by stream_sync into the global tables, with lag alarms; the
+    failover controller with the health alarms it acts on; and the call recordings bucket."""
 
     alert_topic_arn: pulumi.Output[str]
     consumer_name: pulumi.Output[str]
     controller_name: pulumi.Output[str]
     health_alarm_name: pulumi.Output[str]
+    recordings_bucket: pulumi.Output[str]
+    recordings_key_arn: pulumi.Output[str]
     stream_names: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: RegionalDataPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -71,6 +75,18 @@ class RegionalDataPlane(pulumi.ComponentResource):
             ),
             self,
         )
+        recordings = build_recordings(
+            f"{name}-recordings",
+            RecordingsArgs(
+                name_prefix=args.name_prefix,
+                region=args.region,
+                instance_id=args.instance_id,
+                lifecycle=args.recordings,
+            ),
+            self,
+        )
+        self.recordings_bucket = recordings.versioned_bucket_name
+        self.recordings_key_arn = recordings.key.arn
         self.controller_name = failover.controller.name
         self.health_alarm_name = failover.health_alarm.alarm_name
         self.alert_topic_arn = topic.arn
@@ -81,5 +97,7 @@ class RegionalDataPlane(pulumi.ComponentResource):
                 "alert_topic_arn": self.alert_topic_arn,
                 "consumer_name": self.consumer_name,
                 "stream_names": self.stream_names,
+                "recordings_bucket": self.recordings_bucket,
+                "recordings_key_arn": self.recordings_key_arn,
             }
         )

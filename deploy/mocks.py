@@ -102,6 +102,16 @@ def _sns_topic(name: str, state: State, mocks: "CloudMocks") -> State:
     return {"arn": mocks.arn(state, "sns", state.get("name", name))}
 
 
+def _log_group(name: str, state: State, mocks: "CloudMocks") -> State:
+    return {"arn": mocks.arn(state, "logs", f"log-group:{state.get('name', name)}")}
+
+
+def _s3_bucket(name: str, state: State, mocks: "CloudMocks") -> State:
+    """S3 bucket ids are their names."""
+    bucket = state.get("bucket", name)
+    return {"id": bucket, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}"}
+
+
 def _kms_key(name: str, state: State, mocks: "CloudMocks") -> State:
     key_id = stable_uuid("kms", state.get("region") or mocks.region, name)
     return {"keyId": key_id, "arn": mocks.arn(state, "kms", f"key/{key_id}")}
@@ -139,6 +149,8 @@ OUTPUTS: Mapping[str, Outputs] = {
     "aws:dynamodb/table:Table": _table,
     "aws:kms/key:Key": _kms_key,
     "aws:sqs/queue:Queue": _sqs_queue,
+    "aws:s3/bucket:Bucket": _s3_bucket,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:sns/topic:Topic": _sns_topic,
     "gcp:compute/interconnectAttachment:InterconnectAttachment": _interconnect_attachment,
 }

@@ -34,6 +34,8 @@ class Declared:
     protect: bool
     retain_on_delete: bool
     dependencies: tuple[str, ...]
+    provider: str | None = None
+    """The explicit provider reference (`urn::id`), when one was given."""
 
 
 @dataclass
@@ -95,6 +97,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=getattr(request, "protect", False),
                 retain_on_delete=getattr(request, "retainOnDelete", False),
                 dependencies=tuple(getattr(request, "dependencies", ())),
+                provider=getattr(request, "provider", "") or None,
             )
         )
 

@@ -46,6 +46,7 @@ def memories(draw) -> Memory:
     return Memory(
         healthy_streak=((EAST, draw(st.integers(0, 10))), (WEST, draw(st.integers(0, 10)))),
         other_unknown_streak=draw(st.integers(0, 5)),
+        unknown_counted_at=draw(st.none() | st.floats(9_000, 10_000)),
         last_shift_at=draw(st.none() | st.floats(0, 10_000)),
         failed_away_from=draw(st.none() | st.sampled_from(REGIONS)),
         forced=draw(st.booleans()),
@@ -121,12 +122,14 @@ def test_no_shift_while_both_regions_are_unhealthy_or_unknown(desired, current, 
 
 
 @given(splits(), splits(), st.sampled_from(REGIONS), HEALTH, HEALTH, memories(), OVERRIDES)
-def test_idempotent_once_applied(desired, current, own, own_health, other_health, memory, override):
+def test_idempotent_on_repeated_input(desired, current, own, own_health, other_health, memory, override):
+    """The same inputs give the same decision, and repeating the observation once the decision is in
+    effect (an alarm event arriving right after a sweep) changes nothing."""
     observation = Observation(own_health, other_health)
     first = run(desired, current, own, observation, memory, override)
-    applied = first.target or current
-    second = run(desired, applied, own, observation, first.memory, override, now=10_001.0)
-    assert second.target is None
+    assert run(desired, current, own, observation, memory, override) == first
+    again = run(desired, first.target or current, own, observation, first.memory, override, now=10_001.0)
+    assert again.target is None
 
 
 @given(st.integers(2, 20), st.lists(st.booleans(), min_size=1, max_size=60))
@@ -179,9 +182,11 @@ def test_failback_after_n_healthy_evaluations_and_the_cooldown():
 def test_unknown_other_region_becomes_unhealthy_after_the_configured_evaluations():
     desired = Split({EAST: 50, WEST: 50})
     memory, actions = Memory(), []
-    for _ in range(4):
-        decision = run(desired, desired, EAST, Observation(HEALTHY, UNKNOWN), memory)
+    for minute in range(4):
+        decision = run(desired, desired, EAST, Observation(HEALTHY, UNKNOWN), memory, now=10_000.0 + 60 * minute)
         memory, actions = decision.memory, [*actions, decision.action]
+        extra = run(desired, desired, EAST, Observation(HEALTHY, UNKNOWN), memory, now=10_005.0 + 60 * minute)
+        assert extra.memory.other_unknown_streak == memory.other_unknown_streak, "an extra invocation counted"
     assert actions == [NONE, NONE, FAILOVER, FAILOVER]
 
 

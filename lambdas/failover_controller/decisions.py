@@ -37,8 +37,8 @@ class Settings:
     unknown_evaluations_as_unhealthy: int = 3
     peer_report_stale_seconds: float = 180.0
     evaluation_interval_seconds: float = 55.0
-    """Healthy evaluations count at most once per interval (the one-minute sweep), so the extra
-    invocations an alarm change causes do not shorten the hysteresis."""
+    """Healthy (and unknown) evaluations count at most once per interval (the one-minute sweep), so the
+    extra invocations an alarm change causes do not shorten the hysteresis."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Memory:
     healthy_streak: tuple[tuple[str, int], ...] = ()
     counted_at: tuple[tuple[str, float], ...] = ()
     other_unknown_streak: int = 0
+    unknown_counted_at: float | None = None
     last_shift_at: float | None = None
     failed_away_from: str | None = None
     forced: bool = False
@@ -95,11 +96,19 @@ def _observe(
         elif region not in counted or now - counted[region] >= settings.evaluation_interval_seconds:
             streaks[region] = streaks.get(region, 0) + 1
             counted[region] = now
+    unknown, unknown_at = 0, None
+    if observation.other == UNKNOWN:
+        due = (
+            memory.unknown_counted_at is None or now - memory.unknown_counted_at >= settings.evaluation_interval_seconds
+        )
+        unknown = memory.other_unknown_streak + 1 if due else memory.other_unknown_streak
+        unknown_at = now if due else memory.unknown_counted_at
     return replace(
         memory,
         healthy_streak=tuple(sorted(streaks.items())),
         counted_at=tuple(sorted(counted.items())),
-        other_unknown_streak=memory.other_unknown_streak + 1 if observation.other == UNKNOWN else 0,
+        other_unknown_streak=unknown,
+        unknown_counted_at=unknown_at,
     )
 
 

@@ -38,6 +38,7 @@ class ConfigTable:
                 sorted((region, int(count)) for region, count in own.get("healthyStreak", {}).items())
             ),
             other_unknown_streak=int(own.get("otherUnknownStreak", 0)),
+            unknown_counted_at=own.get("unknownCountedAt"),
             last_shift_at=shared.get("lastShiftAt"),
             failed_away_from=shared.get("failedAwayFrom"),
             forced=bool(shared.get("forced", False)),
@@ -55,6 +56,7 @@ class ConfigTable:
                 "healthyStreak": dict(memory.healthy_streak),
                 "countedAt": dict(memory.counted_at),
                 "otherUnknownStreak": memory.other_unknown_streak,
+                "unknownCountedAt": memory.unknown_counted_at,
                 "selfReport": self_report,
                 "reportedAt": now,
             },

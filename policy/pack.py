@@ -1,0 +1,55 @@
+"""The CrossGuard policies: each rule of rules.py wrapped for the engine (constructed, never served, here)."""
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from rules import RESOURCE_RULES, STACK_RULES, ResourceRule, ResourceView, StackRule
+
+
+def view_of(args: Any) -> ResourceView:
+    """What CrossGuard hands a policy, as the rules' view. Inputs arrive with secrets already unwrapped,
+    so secretness is unknown here (the tests check it on the offline plans, where it is known)."""
+    options = getattr(args, "opts", None)
+    provider = getattr(args, "provider", None)
+    return ResourceView(
+        type=args.resource_type,
+        name=args.name,
+        inputs=dict(args.props),
+        protect=bool(getattr(options, "protect", False)),
+        retain_on_delete=bool(getattr(options, "retain_on_delete", False)),
+        secret_inputs=None,
+        provider_inputs=dict(provider.props) if provider is not None else None,
+    )
+
+
+def _resource_policy(name: str, description: str, rule: ResourceRule) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        for violation in rule(view_of(args)):
+            report(violation, args.urn)
+
+    return ResourceValidationPolicy(name=name, description=description, validate=validate)
+
+
+def _stack_policy(name: str, description: str, rule: StackRule) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+        for violation in rule([view_of(resource) for resource in args.resources]):
+            report(violation, None)
+
+    return StackValidationPolicy(name=name, description=description, validate=validate)
+
+
+def build_policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
+    return [
+        *[_resource_policy(name, description, rule) for name, (description, rule) in RESOURCE_RULES.items()],
+        *[_stack_policy(name, description, rule) for name, (description, rule) in STACK_RULES.items()],
+    ]
+
+
+ENFORCEMENT = EnforcementLevel.MANDATORY

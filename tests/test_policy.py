@@ -1,0 +1,176 @@
+"""Guardrails: the CrossGuard rules hold on both stacks' plans and catch bad resources; parliament is clean."""
+
+import json
+import sys
+from types import SimpleNamespace
+
+import parliament
+import pytest
+from conftest import ROOT
+from pulumi.runtime import rpc
+
+from config.stack import REQUIRED_TAG_KEYS
+from deploy.offline import Plan
+from deploy.render import plain
+
+sys.path.insert(0, str(ROOT / "policy"))
+import pack
+import rules
+from rules import ResourceView, check_stack
+
+
+def views(plan: Plan) -> list[ResourceView]:
+    """The plan's resources as the rules see them; a provider reference is `<provider urn>::<id>`."""
+    providers = {r.urn: r for r in plan.resources if r.type.startswith("pulumi:providers:")}
+    result = []
+    for resource in plan.resources:
+        provider = providers.get((resource.provider or "").rsplit("::", 1)[0])
+        result.append(
+            ResourceView(
+                type=resource.type,
+                name=resource.name,
+                inputs=plain(resource.inputs),
+                protect=resource.protect,
+                retain_on_delete=resource.retain_on_delete,
+                secret_inputs=frozenset(key for key, value in resource.inputs.items() if rpc.is_rpc_secret(value)),
+                provider_inputs=plain(provider.inputs) if provider else None,
+            )
+        )
+    return result
+
+
+@pytest.mark.parametrize("stack", ["primary", "secondary"])
+def test_both_stacks_pass_every_rule(request, stack):
+    plan = request.getfixturevalue(stack)
+    found = check_stack(views(plan))
+    assert set(found) == set(rules.RESOURCE_RULES) | set(rules.STACK_RULES)
+    assert found == {name: [] for name in found}
+
+
+def test_aws_resources_are_checked_through_their_provider(primary):
+    checked = [v for v in views(primary) if v.type.startswith("aws:") and v.provider_inputs is not None]
+    assert len(checked) > 50
+
+
+def test_the_pack_requires_the_same_tags_as_the_config():
+    assert rules.REQUIRED_TAG_KEYS == REQUIRED_TAG_KEYS
+
+
+BAD = [
+    ("encryption-at-rest", ResourceView("aws:kinesis/stream:Stream", "plain-stream", {"encryptionType": "NONE"})),
+    (
+        "encryption-at-rest",
+        ResourceView(
+            "aws:dynamodb/table:Table",
+            "t",
+            {"serverSideEncryption": {"enabled": True, "kmsKeyArn": "k"}, "replicas": [{"regionName": "us-west-2"}]},
+        ),
+    ),
+    (
+        "no-wildcard-actions",
+        ResourceView(
+            "aws:iam/rolePolicy:RolePolicy",
+            "admin",
+            {
+                "policy": json.dumps(
+                    {"Statement": [{"Sid": "All", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+                )
+            },
+        ),
+    ),
+    ("phone-numbers-protected", ResourceView("aws:connect/phoneNumber:PhoneNumber", "number", {"countryCode": "US"})),
+    (
+        "secrets-not-plain",
+        ResourceView(
+            "gcp:compute/vPNTunnel:VPNTunnel", "tunnel", {"sharedSecret": "plain-text-key"}, secret_inputs=frozenset()
+        ),
+    ),
+    (
+        "required-tags",
+        ResourceView("pulumi:providers:aws", "aws", {"defaultTags": json.dumps({"tags": {"owner": "x"}})}),
+    ),
+    (
+        "required-tags",
+        ResourceView(
+            "aws:sqs/queue:Queue", "q", {"sqsManagedSseEnabled": True}, provider_inputs={"region": "us-east-1"}
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "resource"), BAD, ids=[f"{rule}-{resource.name}" for rule, resource in BAD])
+def test_each_rule_catches_a_bad_resource(rule, resource):
+    found = check_stack([resource])
+    assert found[rule], found
+    assert all(not violations for name, violations in found.items() if name != rule)
+
+
+def test_stack_rules_catch_an_open_unencrypted_bucket():
+    bucket = ResourceView("aws:s3/bucket:Bucket", "open", {"bucket": "open-bucket"})
+    policy = ResourceView(
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "open-policy",
+        {
+            "bucket": "open-bucket",
+            "policy": json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}]}),
+        },
+    )
+    found = check_stack([bucket, policy])
+    assert found["buckets-encrypted"] == ["open: no SSE-KMS default encryption"]
+    assert found["buckets-private"] == [
+        "open: public access not fully blocked",
+        "open-policy: bucket policy allows everyone",
+    ]
+
+
+def test_a_deny_with_a_wildcard_is_fine():
+    deny = ResourceView(
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "tls",
+        {"policy": json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*"}]})},
+    )
+    assert rules.no_wildcard_actions(deny) == []
+
+
+def test_the_pack_wraps_every_rule_and_reports_through_the_engine_callback():
+    policies = pack.build_policies()
+    assert sorted(p.name for p in policies) == sorted([*rules.RESOURCE_RULES, *rules.STACK_RULES])
+    reported = []
+    number = SimpleNamespace(
+        resource_type="aws:connect/phoneNumber:PhoneNumber",
+        name="number",
+        urn="urn:number",
+        props={"countryCode": "US"},
+        opts=SimpleNamespace(protect=False, retain_on_delete=False),
+        provider=None,
+    )
+    protected = next(p for p in policies if p.name == "phone-numbers-protected")
+    protected.validate(number, lambda message, urn: reported.append((message, urn)))
+    assert reported == [("number: releasing a number starts a long cooldown; protect it", "urn:number")]
+
+
+def _iam_documents(plan: Plan) -> list[tuple[str, dict]]:
+    documents = []
+    for resource in plan.resources:
+        if resource.type == "aws:iam/rolePolicy:RolePolicy":
+            documents.append((resource.name, json.loads(plain(resource.inputs["policy"]))))
+    return documents
+
+
+@pytest.mark.parametrize("stack", ["primary", "secondary"])
+def test_parliament_finds_nothing_in_any_iam_policy(request, stack):
+    documents = _iam_documents(request.getfixturevalue(stack))
+    assert len(documents) >= 4
+    findings = {
+        name: [(f.issue, f.detail) for f in parliament.analyze_policy_string(json.dumps(document)).findings]
+        for name, document in documents
+    }
+    assert findings == {name: [] for name, _ in documents}
+
+
+def test_parliament_would_flag_a_bad_policy():
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}],
+    }
+    assert parliament.analyze_policy_string(json.dumps(document)).findings
