@@ -39,6 +39,7 @@ class RecordingsReplication(pulumi.ComponentResource):
         buckets = [_bucket_arn(side.bucket) for side in sides]
         objects = [bucket.apply(lambda arn: f"{arn}/*") for bucket in buckets]
         role = aws.iam.Role(f"{name}-role", assume_role_policy=assume_role_policy("s3.amazonaws.com"), opts=child)
+        via_s3 = {"StringEquals": {"kms:ViaService": sorted(f"s3.{side.region}.amazonaws.com" for side in sides)}}
         aws.iam.RolePolicy(
             f"{name}-policy",
             role=role.id,
@@ -53,9 +54,12 @@ class RecordingsReplication(pulumi.ComponentResource):
                     Statement(
                         "WriteReplicas", ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"], objects
                     ),
-                    Statement("DecryptSource", ["kms:Decrypt"], [side.key_arn for side in sides]),
+                    Statement("DecryptSource", ["kms:Decrypt"], [side.key_arn for side in sides], via_s3),
                     Statement(
-                        "EncryptReplica", ["kms:Encrypt", "kms:GenerateDataKey"], [side.key_arn for side in sides]
+                        "EncryptReplica",
+                        ["kms:Encrypt", "kms:GenerateDataKey"],
+                        [side.key_arn for side in sides],
+                        via_s3,
                     ),
                 ]
             ),

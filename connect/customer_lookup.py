@@ -39,7 +39,12 @@ class CustomerLookup(pulumi.ComponentResource):
                 environment={"CUSTOMERS_TABLE": args.customers_table_name},
                 statements=[
                     Statement("ReadCustomers", ["dynamodb:GetItem"], [args.customers_table_arn]),
-                    Statement("DecryptCustomers", ["kms:Decrypt"], [args.table_key_arn]),
+                    Statement(
+                        "DecryptCustomers",
+                        ["kms:Decrypt"],
+                        [args.table_key_arn],
+                        {"StringEquals": {"kms:ViaService": f"dynamodb.{args.region}.amazonaws.com"}},
+                    ),
                 ],
             ),
             self,

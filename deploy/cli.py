@@ -16,7 +16,7 @@ from deploy.lifecycle import run_lifecycle
 from deploy.plan import load_offline_stacks, plan_stacks
 from deploy.render import to_json, to_mermaid, to_text
 from deploy.split import parse_assignments, run_split
-from deploy.stack_files import PROJECT_ROOT, STACKS, StackFileError
+from deploy.stack_files import PROJECT_ROOT, STACKS, StackFileError, shared_section_mismatches
 from deploy.status import run_status
 from deploy.traffic_ops import OperationError
 from deploy.verify import run_verify
@@ -29,7 +29,13 @@ LIFECYCLE = ("preview", "up", "refresh", "destroy")
 def command_plan(args: argparse.Namespace, _backend: StackBackend, _cloud: CloudClients) -> int:
     """Run the program for each stack under the mock engine; no CLI, credentials or network needed."""
     try:
-        stacks = plan_stacks(load_offline_stacks(args.stacks_dir), STACKS if args.stack == "all" else (args.stack,))
+        files = load_offline_stacks(args.stacks_dir)
+        if mismatches := shared_section_mismatches(files):
+            print(
+                "error: the stack files disagree:\n" + "\n".join(f"  - {line}" for line in mismatches), file=sys.stderr
+            )
+            return EXIT_BAD_CONFIG
+        stacks = plan_stacks(files, STACKS if args.stack == "all" else (args.stack,))
     except (ConfigError, StackFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_CONFIG

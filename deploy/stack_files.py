@@ -89,6 +89,25 @@ def with_offline_secrets(stack: StackFile) -> StackFile:
     return StackFile(stack.name, values, frozenset(secret_keys))
 
 
+SHARED_KEYS = ("regions", "network", "dataSync", "failover", "recordings")
+"""Sections both stack files must carry identically: each stack checks the whole network and both
+regions' controllers must decide alike."""
+
+
+def shared_section_mismatches(files: dict[str, StackFile]) -> list[str]:
+    """The shared sections that differ between the stack files, one sentence each."""
+    first, *others = files.values()
+    problems = []
+    for other in others:
+        for key in SHARED_KEYS:
+            if first.structured(key) != other.structured(key):
+                problems.append(
+                    f"connectdr:{key} differs between Pulumi.{first.name}.yaml and Pulumi.{other.name}.yaml; "
+                    "it must be the same in both"
+                )
+    return problems
+
+
 def validate_stack_file(stack: StackFile) -> LoadedConfig:
     """Check a stack file with the same model the program uses (raises ConfigError)."""
     namespace_keys = [key.removeprefix("connectdr:") for key in stack.values if key.startswith("connectdr:")]

@@ -83,3 +83,13 @@ def test_the_command_runs_end_to_end():
     result = run_plan("--stack", "secondary", "--format", "json")
     assert result.returncode == 0, result.stderr
     assert list(json.loads(result.stdout)["stacks"]) == ["secondary"]
+
+
+def test_stack_files_that_disagree_on_shared_sections_are_refused(tmp_path):
+    for name in ("primary", "secondary"):
+        shutil.copy(ROOT / f"Pulumi.{name}.yaml", tmp_path)
+    stack_file = tmp_path / "Pulumi.secondary.yaml"
+    stack_file.write_text(stack_file.read_text().replace("vpcCidr: 10.120.0.0/16", "vpcCidr: 10.130.0.0/16"))
+    result = run_plan("--stacks-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "connectdr:network differs between Pulumi.primary.yaml and Pulumi.secondary.yaml" in result.stderr
