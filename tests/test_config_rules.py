@@ -98,6 +98,30 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
         "missing VIP-Sales",
     ),
     (
+        "routing profile naming an unknown queue",
+        edit(
+            "contactCenter",
+            lambda cc: cc.__setitem__(
+                "routingProfiles", [{"name": "Gold", "queues": ["Gold"], "defaultOutboundQueue": "Gold"}]
+            ),
+        ),
+        "connectdr:contactCenter.routingProfiles[0].queues = ['Gold']: must name queues from connectdr:contactCenter.queues (Sales, Support, VIP-Sales)",
+    ),
+    (
+        "hours not on a 24-hour clock",
+        edit(
+            "contactCenter",
+            lambda cc: cc["hours"].__setitem__(
+                "days",
+                {
+                    day: {"start": "9am" if day == "MONDAY" else "09:00"}
+                    for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+                },
+            ),
+        ),
+        "connectdr:contactCenter.hours.days.MONDAY.start = '9am': must be HH:MM on a 24-hour clock",
+    ),
+    (
         "percentage not in steps of 10",
         edit("traffic", lambda traffic: traffic.__setitem__("telephony", {"us-east-1": 55, "us-west-2": 45})),
         "connectdr:traffic.telephony = {'us-east-1': 55, 'us-west-2': 45}: each percentage must be 0..100 in steps of 10",
@@ -137,6 +161,21 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
             ),
         ),
         "connectdr:traffic.schedule[1] = 'late': overlaps window 'west-coast-evenings' (connectdr:traffic.schedule[0]) on FRI",
+    ),
+    (
+        "schedule window ending before it starts",
+        edit("traffic", lambda traffic: traffic["schedule"][0].update(startHour=5, endHour=5)),
+        "connectdr:traffic.schedule[0] = {'name': 'west-coast-evenings', 'days': ['MON', 'TUE', 'WED', 'THU', 'FRI'], 'startHour': 5, 'endHour': 5, 'telephony': {'us-east-1': 30, 'us-west-2': 70}}: endHour (5) must be after startHour (5)",
+    ),
+    (
+        "two traffic groups with one name",
+        edit("traffic", lambda traffic: traffic["groups"].append(dict(traffic["groups"][0]))),
+        "connectdr:traffic.groups = ['vip-lines']: group names must be unique",
+    ),
+    (
+        "force override without a region",
+        setting("failover", {"override": {"mode": "force"}}),
+        "connectdr:failover.override = {'mode': 'force'}: region is required with mode 'force' and only allowed with it",
     ),
     (
         "override forcing a region outside the pair",

@@ -267,3 +267,44 @@ def test_two_controllers_with_the_same_view_agree(west_health):
         if health == UNHEALTHY:
             assert world.current.share_of(WEST) == 0
     assert all(region == EAST or share == 50 for _, region, share in world.shifts)
+
+
+def test_follow_the_sun_window_in_force_replaces_the_default():
+    from datetime import UTC, datetime
+
+    from desired import parse_desired
+
+    document = {
+        "regions": [EAST, WEST],
+        "default": {
+            "arn": "tdg",
+            "telephony": {EAST: 50, WEST: 50},
+            "agents": {EAST: 50, WEST: 50},
+            "signIn": {EAST: True, WEST: True},
+        },
+        "groups": [{"name": "vip", "arn": "tdg-vip", "telephony": {EAST: 70, WEST: 30}}],
+        "schedule": [
+            {
+                "name": "evenings",
+                "days": ["MON"],
+                "startHour": 0,
+                "endHour": 5,
+                "telephony": {EAST: 30, WEST: 70},
+                "agents": None,
+            }
+        ],
+        "override": {"mode": "none", "region": None},
+        "version": "v",
+    }
+    monday_night = datetime(2026, 11, 23, 3, 0, tzinfo=UTC).timestamp()
+    monday_noon = datetime(2026, 11, 23, 12, 0, tzinfo=UTC).timestamp()
+    night, noon = parse_desired(document, monday_night), parse_desired(document, monday_noon)
+    assert (night.window, night.default.telephony, night.default.agents) == (
+        "evenings",
+        {EAST: 30, WEST: 70},
+        {EAST: 30, WEST: 70},
+    )
+    assert (noon.window, noon.default.telephony) == (None, {EAST: 50, WEST: 50})
+    assert night.groups[0].split.telephony == {EAST: 70, WEST: 30}
+    failover = run(night.default, night.default, EAST, Observation(HEALTHY, UNHEALTHY))
+    assert failover.target.share_of(EAST) == 100, "failover wins over the schedule"

@@ -101,3 +101,17 @@ def test_changing_the_split_changes_the_reconcile_trigger(stack_files):
     original = run_checked(stack_files["primary"])
     triggers = [only(p.of_type("aws:lambda/invocation:Invocation")).inputs["triggers"] for p in (changed, original)]
     assert triggers[0] != triggers[1]
+
+
+def test_the_controller_reads_the_document_pulumi_writes(primary):
+    from conftest import load_lambda
+
+    load_lambda("failover_controller")
+    from desired import parse_desired
+
+    item = json.loads(only(primary.of_type("aws:dynamodb/tableItem:TableItem")).inputs["item"])
+    desired = parse_desired(json.loads(item["document"]["S"]), now=0.0)
+    assert desired.regions == ("us-east-1", "us-west-2")
+    assert desired.default_arn == primary.outputs["defaultTdgArn"]
+    assert [group.name for group in desired.groups] == ["vip-lines"]
+    assert desired.override.mode == "none"
