@@ -7,6 +7,7 @@ import boto3
 import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
+from conftest import VirtualClock, create_config_table
 from moto import mock_aws
 
 from connect.desired_split import versioned
@@ -53,15 +54,7 @@ def invoked(payload: dict) -> dict:
 @pytest.fixture
 def ports(aws_env):
     with mock_aws():
-        table = boto3.resource("dynamodb", region_name=WEST).create_table(
-            TableName="config",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        table = create_config_table(WEST)
         table.put_item(
             Item={"pk": "traffic", "sk": "desired", "document": json.dumps(DESIRED), "version": DESIRED["version"]}
         )
@@ -79,17 +72,6 @@ def ports(aws_env):
 
 def health(state: str) -> dict:
     return {"CompositeAlarms": [{"AlarmName": TARGETS.health_alarm, "StateValue": state}], "MetricAlarms": []}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_drill_forces_through_the_controller_times_it_and_restores(ports):
@@ -111,7 +93,7 @@ def test_drill_forces_through_the_controller_times_it_and_restores(ports):
     stubs["lambda"].add_response("invoke", invoked({"action": "restore"}), params)
     for east in (0, 50):
         stubs["connect"].add_response("get_traffic_distribution", split(east), {"Id": TDG})
-    clock = Clock()
+    clock = VirtualClock()
     report = run_drill(EAST, region, TARGETS, poll_seconds=5, clock=clock, sleep=clock.sleep)
     assert report.shifted_after_seconds == 10 and report.restored_after_seconds == 5
     assert seen_overrides == [{"mode": "force", "region": WEST}, {"mode": "none", "region": None}]
@@ -135,7 +117,7 @@ def test_a_drill_that_times_out_still_restores(ports):
         stubs["connect"].add_response("get_traffic_distribution", split(50))
     stubs["lambda"].add_response("invoke", invoked({"action": "none"}))
     stubs["connect"].add_response("get_traffic_distribution", split(50))
-    clock = Clock()
+    clock = VirtualClock()
     with pytest.raises(OperationError, match="timed out after 10 s waiting for us-east-1 to reach 0%"):
         run_drill(EAST, region, TARGETS, timeout_seconds=10, poll_seconds=5, clock=clock, sleep=clock.sleep)
     assert json.loads(table.get_item(Key={"pk": "traffic", "sk": "desired"})["Item"]["document"]) == DESIRED

@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from conftest import VirtualClock
 
 from deploy import cli
 from deploy.backend import EXIT_DRIFT, EXIT_ENVIRONMENT, DriverError
@@ -226,20 +227,9 @@ def _linked_tables(lag_polls: int) -> dict[str, FakeTable]:
     return {EAST: east, WEST: west}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 def test_verify_times_replication_checks_statuses_and_cleans_up():
     tables = _linked_tables(lag_polls=3)
-    clock, out = Clock(), io.StringIO()
+    clock, out = VirtualClock(), io.StringIO()
     code = run_verify(
         FakeBackend(), cloud_with(tables=tables), out=out, timeout=5, poll=0.5, clock=clock, sleep=clock.sleep
     )
@@ -254,7 +244,7 @@ def test_verify_times_replication_checks_statuses_and_cleans_up():
 def test_verify_fails_on_lag_a_broken_replica_and_a_stuck_consumer():
     tables = _linked_tables(lag_polls=100)
     watches = {EAST: FakeCloudWatch(iterator_ms=5_000), WEST: FakeCloudWatch(iterator_ms=600_000)}
-    clock, out = Clock(), io.StringIO()
+    clock, out = VirtualClock(), io.StringIO()
     cloud = cloud_with(FakeConnect(replication="INSTANCE_REPLICATION_FAILED"), watches, tables)
     code = run_verify(FakeBackend(), cloud, out=out, timeout=2, poll=0.5, clock=clock, sleep=clock.sleep)
     report = out.getvalue()

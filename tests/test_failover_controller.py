@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from botocore.stub import Stubber
-from conftest import load_lambda
+from conftest import create_config_table, load_lambda
 from moto import mock_aws
 
 load_lambda("failover_controller")
@@ -140,16 +140,7 @@ DESIRED = {
 @pytest.fixture
 def world(aws_env):
     with mock_aws():
-        dynamodb = boto3.resource("dynamodb", region_name=WEST)
-        table = dynamodb.create_table(
-            TableName="config",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        table = create_config_table(WEST)
         table.put_item(Item={"pk": "traffic", "sk": "desired", "document": json.dumps(DESIRED)})
         sns = boto3.client("sns", region_name=WEST)
         topic = sns.create_topic(Name="alerts")["TopicArn"]
