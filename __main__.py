@@ -27,37 +27,19 @@ from network import GcpBackbone, GcpBackboneArgs, NetworkLeg, NetworkLegArgs
 loaded = load_stack_config()  # every rule checked here: a bad config declares nothing
 cfg = loaded.stack
 providers = cloud_providers(cfg)
+resiliency = None
 
 if cfg.is_primary:
-    center_cfg = cfg.contact_center
-    name_prefix = f"connectdr-{center_cfg.instance.alias}"
+    prefix = f"connectdr-{cfg.contact_center.instance.alias}"
     backbone = GcpBackbone("backbone", GcpBackboneArgs(cfg.network.gcp_network_name, cfg.network.mtu), providers)
-    tables = GlobalTables("tables", GlobalTablesArgs(name_prefix, cfg.regions.source, cfg.regions.replica), providers)
+    tables = GlobalTables("tables", GlobalTablesArgs(prefix, cfg.regions.source, cfg.regions.replica), providers)
     center = ContactCenter(
-        "contact-center",
-        ContactCenterArgs(center_cfg, cfg.region, customer_lookup_function=f"{name_prefix}-customer-lookup"),
-        providers,
+        "contact-center", ContactCenterArgs(cfg.contact_center, cfg.region, f"{prefix}-customer-lookup"), providers
     )
-    resiliency = GlobalResiliency(
-        "resiliency",
-        GlobalResiliencyArgs(
-            instance_id=center.instance_id,
-            instance_arn=center.instance_arn,
-            instance_alias=center_cfg.instance.alias,
-            source_region=cfg.regions.source,
-            replica_region=cfg.regions.replica,
-            replication_timeout_minutes=center_cfg.instance.replication_timeout_minutes,
-            cross_region_routing=center_cfg.instance.cross_region_routing,
-            traffic=cfg.traffic,
-            override=cfg.failover.override,
-            phone_numbers=center_cfg.phone_numbers,
-            inbound_flow_id=center.inbound_flow_id,
-            config_table_name=tables.table_names.apply(lambda names: names["config"]),
-        ),
-        providers,
-    )
+    config_table = tables.table_names.apply(lambda names: names["config"])
+    resiliency = GlobalResiliency("resiliency", GlobalResiliencyArgs.from_config(cfg, center, config_table), providers)
     link = PrimaryLink(
-        name_prefix=name_prefix,
+        name_prefix=prefix,
         instance_id=center.instance_id,
         instance_arn=center.instance_arn,
         replica_arn=resiliency.replica_arn,
@@ -71,40 +53,14 @@ if cfg.is_primary:
 else:
     link = PrimaryLink.from_stack(cfg.primary_stack)
 
-tables_here = TableRefs(
-    names=pulumi.Output.from_input(link.table_names),
-    key_arn=pulumi.Output.from_input(link.table_key_arns).apply(lambda arns: arns[cfg.region]),
-    region=cfg.region,
-)
+tables_here = TableRefs.in_region(link.table_names, link.table_key_arns, cfg.region)
 lookup = CustomerLookup(
     "customer-lookup",
-    CustomerLookupArgs(
-        function_name=pulumi.Output.concat(link.name_prefix, "-customer-lookup"),
-        region=cfg.region,
-        instance_id=link.instance_id,
-        customers_table_arn=tables_here.arn("customers"),
-        customers_table_name=tables_here.name("customers"),
-        table_key_arn=tables_here.key_arn,
-    ),
+    CustomerLookupArgs.for_region(link.name_prefix, cfg.region, link.instance_id, tables_here),
     providers,
 )
 data_plane = RegionalDataPlane(
-    "data-plane",
-    RegionalDataPlaneArgs(
-        name_prefix=link.name_prefix,
-        region=cfg.region,
-        other_region=cfg.other_region,
-        instance_id=link.instance_id,
-        tdg_arns=link.tdg_arns,
-        tables=tables_here,
-        data_sync=cfg.data_sync,
-        failover=cfg.failover,
-        recordings=cfg.recordings,
-        alert_email=cfg.alerts.email,
-        reconcile_on=resiliency.desired_split_version if cfg.is_primary else None,
-        reconcile_after=[resiliency] if cfg.is_primary else [],
-    ),
-    providers,
+    "data-plane", RegionalDataPlaneArgs.from_config(cfg, link, tables_here, resiliency), providers
 )
 Observability(
     "observability",
@@ -124,18 +80,7 @@ else:
         ),
         providers,
     )
-network = NetworkLeg(
-    "network",
-    NetworkLegArgs(
-        aws_region=cfg.region,
-        leg=cfg.leg,
-        mtu=cfg.network.mtu,
-        allowed_tcp_ports=cfg.network.allowed_tcp_ports,
-        gcp_network_id=link.gcp_network_id,
-        preshared_keys=loaded.preshared_keys,
-    ),
-    providers,
-)
+network = NetworkLeg("network", NetworkLegArgs.from_config(cfg, link.gcp_network_id, loaded.preshared_keys), providers)
 
 pulumi.export("region", cfg.region)
 pulumi.export("customerLookupArn", lookup.function_arn)

@@ -35,6 +35,13 @@ class DeployedLambda:
     role: aws.iam.Role
 
 
+def source_archive(folder: str) -> pulumi.AssetArchive:
+    """Only the folder's Python sources: no bytecode caches, so the archive changes only with the code."""
+    return pulumi.AssetArchive(
+        {path.name: pulumi.FileAsset(str(path)) for path in sorted((LAMBDAS_DIR / folder).glob("*.py"))}
+    )
+
+
 def python_lambda(name: str, spec: LambdaSpec, parent: pulumi.Resource) -> DeployedLambda:
     """Role (assumable by Lambda only), inline policy (the spec's statements plus writing its own logs),
     a log group with retention, and the function with an explicit name (the same in both regions)."""
@@ -61,7 +68,7 @@ def python_lambda(name: str, spec: LambdaSpec, parent: pulumi.Resource) -> Deplo
         runtime=RUNTIME,
         architectures=["arm64"],
         handler="handler.handler",
-        code=pulumi.FileArchive(str(LAMBDAS_DIR / spec.source)),
+        code=source_archive(spec.source),
         timeout=spec.timeout_seconds,
         memory_size=spec.memory_mb,
         description=spec.description,

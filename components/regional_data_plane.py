@@ -8,9 +8,11 @@ import pulumi
 from components.alerts import alert_topic
 from components.data_sync import DataSyncArgs, build_data_sync
 from components.failover import FailoverArgs, build_failover
+from components.primary_link import PrimaryLink
 from components.recordings import RecordingsArgs, build_recordings
 from components.table_refs import TableRefs
 from config.operations import DataSync, Failover, Recordings
+from config.stack import StackConfig
 
 
 @dataclass
@@ -28,6 +30,26 @@ class RegionalDataPlaneArgs:
     reconcile_on: pulumi.Input[str] | None = None
     """The desired split's version (primary stack): a change invokes the controller during `pulumi up`."""
     reconcile_after: Sequence[pulumi.Resource] = ()
+
+    @classmethod
+    def from_config(
+        cls, cfg: StackConfig, link: PrimaryLink, tables: TableRefs, resiliency: pulumi.Resource | None
+    ) -> "RegionalDataPlaneArgs":
+        """The primary stack passes its GlobalResiliency, whose desired split the controller reconciles."""
+        return cls(
+            name_prefix=link.name_prefix,
+            region=cfg.region,
+            other_region=cfg.other_region,
+            instance_id=link.instance_id,
+            tdg_arns=link.tdg_arns,
+            tables=tables,
+            data_sync=cfg.data_sync,
+            failover=cfg.failover,
+            recordings=cfg.recordings,
+            alert_email=cfg.alerts.email,
+            reconcile_on=getattr(resiliency, "desired_split_version", None),
+            reconcile_after=[resiliency] if resiliency is not None else [],
+        )
 
 
 class RegionalDataPlane(pulumi.ComponentResource):

@@ -14,6 +14,16 @@ class TableRefs:
     key_arn: pulumi.Output[str]
     region: str
 
+    @classmethod
+    def in_region(
+        cls, table_names: pulumi.Input[dict[str, str]], key_arns: pulumi.Input[dict[str, str]], region: str
+    ) -> "TableRefs":
+        """The tables and this region's key, from the names and per-region key ARNs the primary publishes."""
+        keys = pulumi.Output.from_input(key_arns)
+        return cls(
+            names=pulumi.Output.from_input(table_names), key_arn=keys.apply(lambda arns: arns[region]), region=region
+        )
+
     def name(self, suffix: str) -> pulumi.Output[str]:
         return self.names.apply(lambda names: names[suffix])
 

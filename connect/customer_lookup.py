@@ -7,6 +7,7 @@ import pulumi_aws as aws
 
 from components.iam import Statement
 from components.lambda_function import LambdaSpec, python_lambda
+from components.table_refs import TableRefs
 
 
 @dataclass
@@ -17,6 +18,20 @@ class CustomerLookupArgs:
     customers_table_arn: pulumi.Input[str]
     customers_table_name: pulumi.Input[str]
     table_key_arn: pulumi.Input[str]
+
+    @classmethod
+    def for_region(
+        cls, name_prefix: pulumi.Input[str], region: str, instance_id: pulumi.Input[str], tables: TableRefs
+    ) -> "CustomerLookupArgs":
+        """The same function name in every region; the customers table and key of that region."""
+        return cls(
+            function_name=pulumi.Output.concat(name_prefix, "-customer-lookup"),
+            region=region,
+            instance_id=instance_id,
+            customers_table_arn=tables.arn("customers"),
+            customers_table_name=tables.name("customers"),
+            table_key_arn=tables.key_arn,
+        )
 
 
 class CustomerLookup(pulumi.ComponentResource):

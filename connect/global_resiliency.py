@@ -8,7 +8,9 @@ import pulumi_aws as aws
 
 from config.contact_center import PhoneNumber
 from config.operations import Override
+from config.stack import StackConfig
 from config.traffic import Traffic
+from connect.contact_center import ContactCenter
 from connect.desired_split import desired_split_document, desired_split_item
 from connect.providers.cross_region_routing import CrossRegionRouting, CrossRegionRoutingArgs
 from connect.providers.replica_instance import ReplicaInstance, ReplicaInstanceArgs
@@ -33,6 +35,27 @@ class GlobalResiliencyArgs:
     phone_numbers: list[PhoneNumber]
     inbound_flow_id: pulumi.Input[str]
     config_table_name: pulumi.Input[str]
+
+    @classmethod
+    def from_config(
+        cls, cfg: StackConfig, center: ContactCenter, config_table_name: pulumi.Input[str]
+    ) -> "GlobalResiliencyArgs":
+        center_cfg, traffic = cfg.contact_center, cfg.traffic
+        assert center_cfg is not None and traffic is not None, "validated: the primary stack has both"
+        return cls(
+            instance_id=center.instance_id,
+            instance_arn=center.instance_arn,
+            instance_alias=center_cfg.instance.alias,
+            source_region=cfg.regions.source,
+            replica_region=cfg.regions.replica,
+            replication_timeout_minutes=center_cfg.instance.replication_timeout_minutes,
+            cross_region_routing=center_cfg.instance.cross_region_routing,
+            traffic=traffic,
+            override=cfg.failover.override,
+            phone_numbers=center_cfg.phone_numbers,
+            inbound_flow_id=center.inbound_flow_id,
+            config_table_name=config_table_name,
+        )
 
 
 class GlobalResiliency(pulumi.ComponentResource):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pulumi
 
 from config.network import NetworkLeg as LegConfig
+from config.stack import StackConfig
 from network.aws_vpc import build_aws_vpc
 from network.direct_connect import build_direct_connect
 from network.gcp_subnet import build_gcp_subnet
@@ -22,6 +23,19 @@ class NetworkLegArgs:
     gcp_network_id: pulumi.Input[str]
     preshared_keys: Mapping[str, str]
     """Plain values from the stack secrets, keyed by config key name; wrapped as secrets here."""
+
+    @classmethod
+    def from_config(
+        cls, cfg: StackConfig, gcp_network_id: pulumi.Input[str], preshared_keys: Mapping[str, str]
+    ) -> "NetworkLegArgs":
+        return cls(
+            aws_region=cfg.region,
+            leg=cfg.leg,
+            mtu=cfg.network.mtu,
+            allowed_tcp_ports=cfg.network.allowed_tcp_ports,
+            gcp_network_id=gcp_network_id,
+            preshared_keys=preshared_keys,
+        )
 
 
 class NetworkLeg(pulumi.ComponentResource):

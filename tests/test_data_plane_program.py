@@ -98,3 +98,10 @@ def test_lag_alarms_watch_iterator_age_and_replication_to_the_other_region(reque
     assert {a.inputs["dimensions"]["ReceivingRegion"] for a in replication} == {other}
     topic = only(plan.of_type("aws:sns/topic:Topic"))
     assert all(a.inputs["alarmActions"] == [topic.outputs["arn"]] for a in [iterator, *replication])
+
+
+def test_lambda_archives_hold_only_python_sources(primary):
+    for function in primary.of_type("aws:lambda/function:Function"):
+        assets = function.inputs["code"].assets
+        assert assets and all(name.endswith(".py") for name in assets), function.name
+        assert "handler.py" in assets
