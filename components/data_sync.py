@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from components.iam import Statement
 from components.lambda_function import LambdaSpec, python_lambda
-from components.table_refs import TableRefs
+from components.region_context import RegionContext
 from config.operations import DataSync
 
 STREAMS = {"CONTACT_TRACE_RECORDS": "ctr", "AGENT_EVENTS": "agent-events"}
@@ -24,13 +24,8 @@ GLOBAL_TABLES = ("contacts", "agent_state", "customers", "config")
 
 @dataclass
 class DataSyncArgs:
-    name_prefix: pulumi.Input[str]
-    region: str
-    other_region: str
-    instance_id: pulumi.Input[str]
-    tables: TableRefs
+    context: RegionContext
     settings: DataSync
-    alarm_topic_arn: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -43,9 +38,9 @@ class DataSyncResources:
 def _alarm(name: str, args: DataSyncArgs, parent: pulumi.Resource, **settings: object) -> aws.cloudwatch.MetricAlarm:
     return aws.cloudwatch.MetricAlarm(
         name,
-        region=args.region,
-        alarm_actions=[args.alarm_topic_arn],
-        ok_actions=[args.alarm_topic_arn],
+        region=args.context.region,
+        alarm_actions=[args.context.alarm_topic_arn],
+        ok_actions=[args.context.alarm_topic_arn],
         opts=pulumi.ResourceOptions(parent=parent),
         **settings,
     )
@@ -62,7 +57,7 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
     for resource_type, suffix in STREAMS.items():
         streams[resource_type] = aws.kinesis.Stream(
             f"{name}-{suffix}",
-            region=args.region,
+            region=args.context.region,
             shard_count=settings.shard_count,
             retention_period=settings.retention_hours,
             encryption_type="KMS",
@@ -72,7 +67,7 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
         )
         aws.connect.InstanceStorageConfig(
             f"{name}-{suffix}-storage",
-            instance_id=args.instance_id,
+            instance_id=args.context.instance_id,
             resource_type=resource_type,
             storage_config=aws.connect.InstanceStorageConfigStorageConfigArgs(
                 storage_type="KINESIS_STREAM",
@@ -80,31 +75,31 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
                     stream_arn=streams[resource_type].arn
                 ),
             ),
-            region=args.region,
+            region=args.context.region,
             opts=child,
         )
     dead_letters = aws.sqs.Queue(
         f"{name}-dead-letters",
-        region=args.region,
+        region=args.context.region,
         sqs_managed_sse_enabled=True,
         message_retention_seconds=14 * 24 * 3600,
         opts=child,
     )
     stream_arns = [stream.arn for stream in streams.values()]
-    table_arns = [args.tables.arn(table) for table in SYNCED_TABLES]
-    via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{args.region}.amazonaws.com"}}
+    table_arns = [args.context.tables.arn(table) for table in SYNCED_TABLES]
+    via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{args.context.region}.amazonaws.com"}}
     consumer = python_lambda(
         f"{name}-consumer",
         LambdaSpec(
-            function_name=pulumi.Output.concat(args.name_prefix, "-stream-sync"),
+            function_name=pulumi.Output.concat(args.context.name_prefix, "-stream-sync"),
             source="stream_sync",
-            region=args.region,
+            region=args.context.region,
             description="Connect streams into the contacts and agent_state global tables",
             timeout_seconds=60,
             memory_mb=512,
             environment={
-                "CONTACTS_TABLE": args.tables.name("contacts"),
-                "AGENT_STATE_TABLE": args.tables.name("agent_state"),
+                "CONTACTS_TABLE": args.context.tables.name("contacts"),
+                "AGENT_STATE_TABLE": args.context.tables.name("agent_state"),
                 "DEAD_LETTER_QUEUE_URL": dead_letters.url,
             },
             statements=[
@@ -114,7 +109,9 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
                     ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"],
                     table_arns,
                 ),
-                Statement("UseTableKey", ["kms:Decrypt", "kms:GenerateDataKey"], [args.tables.key_arn], via_dynamodb),
+                Statement(
+                    "UseTableKey", ["kms:Decrypt", "kms:GenerateDataKey"], [args.context.tables.key_arn], via_dynamodb
+                ),
                 Statement("DeadLetter", ["sqs:SendMessage"], [dead_letters.arn]),
             ],
         ),
@@ -125,7 +122,7 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
             f"{name}-{suffix}-mapping",
             function_name=consumer.arn,
             event_source_arn=streams[resource_type].arn,
-            region=args.region,
+            region=args.context.region,
             starting_position="TRIM_HORIZON",
             batch_size=settings.batch_size,
             maximum_batching_window_in_seconds=settings.batching_window_seconds,
@@ -177,10 +174,10 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
             f"{name}-replication-{table.replace('_', '-')}",
             args,
             parent,
-            alarm_description=f"Replication of {table} to {args.other_region} is slow (RPO at risk)",
+            alarm_description=f"Replication of {table} to {args.context.other_region} is slow (RPO at risk)",
             namespace="AWS/DynamoDB",
             metric_name="ReplicationLatency",
-            dimensions={"TableName": args.tables.name(table), "ReceivingRegion": args.other_region},
+            dimensions={"TableName": args.context.tables.name(table), "ReceivingRegion": args.context.other_region},
             statistic="Average",
             period=60,
             evaluation_periods=3,

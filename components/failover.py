@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from components.iam import Statement, assume_role_policy, policy_document
 from components.lambda_function import LambdaSpec, python_lambda
-from components.table_refs import TableRefs
+from components.region_context import RegionContext
 from config.operations import Failover, HealthAlarm
 from connect.flows import INBOUND_FLOW_NAME
 
@@ -43,14 +43,9 @@ SIGNALS = (
 
 @dataclass
 class FailoverArgs:
-    name_prefix: pulumi.Input[str]
-    region: str
-    other_region: str
-    instance_id: pulumi.Input[str]
+    context: RegionContext
     tdg_arns: pulumi.Input[list[str]]
-    tables: TableRefs
     settings: Failover
-    alarm_topic_arn: pulumi.Input[str]
     reconcile_on: pulumi.Input[str] | None = None
     reconcile_after: Sequence[pulumi.Resource] = ()
 
@@ -79,11 +74,11 @@ def _health_alarms(name: str, args: FailoverArgs, parent: pulumi.Resource) -> aw
         alarms.append(
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{signal.key.replace('_', '-')}",
-                region=args.region,
+                region=args.context.region,
                 alarm_description=f"Region health: {signal.metric} above {threshold.threshold}",
                 namespace="AWS/Connect",
                 metric_name=signal.metric,
-                dimensions={"InstanceId": args.instance_id, **signal.dimensions},
+                dimensions={"InstanceId": args.context.instance_id, **signal.dimensions},
                 statistic=signal.statistic,
                 period=60,
                 evaluation_periods=threshold.evaluation_periods,
@@ -99,12 +94,12 @@ def _health_alarms(name: str, args: FailoverArgs, parent: pulumi.Resource) -> aw
     )
     return aws.cloudwatch.CompositeAlarm(
         f"{name}-region-health",
-        alarm_name=pulumi.Output.concat(args.name_prefix, "-region-health"),
-        alarm_description=f"Amazon Connect health in {args.region}: any signal in ALARM makes the region unhealthy",
+        alarm_name=pulumi.Output.concat(args.context.name_prefix, "-region-health"),
+        alarm_description=f"Amazon Connect in {args.context.region}: any signal in ALARM makes the region unhealthy",
         alarm_rule=rule,
-        alarm_actions=[args.alarm_topic_arn],
-        ok_actions=[args.alarm_topic_arn],
-        region=args.region,
+        alarm_actions=[args.context.alarm_topic_arn],
+        ok_actions=[args.context.alarm_topic_arn],
+        region=args.context.region,
         opts=child,
     )
 
@@ -131,10 +126,10 @@ def _triggers(
     )
     rules = {
         "alarm": aws.cloudwatch.EventRule(
-            f"{name}-on-health-change", region=args.region, event_pattern=pattern, opts=child
+            f"{name}-on-health-change", region=args.context.region, event_pattern=pattern, opts=child
         ),
         "sweep": aws.cloudwatch.EventRule(
-            f"{name}-sweep", region=args.region, schedule_expression="rate(1 minute)", opts=child
+            f"{name}-sweep", region=args.context.region, schedule_expression="rate(1 minute)", opts=child
         ),
     }
     for key, rule in rules.items():
@@ -142,7 +137,7 @@ def _triggers(
             f"{name}-{key}-target",
             rule=rule.name,
             arn=controller.arn,
-            region=args.region,
+            region=args.context.region,
             retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
                 maximum_event_age_in_seconds=120, maximum_retry_attempts=2
             ),
@@ -154,11 +149,11 @@ def _triggers(
             function=controller.name,
             principal="events.amazonaws.com",
             source_arn=rule.arn,
-            region=args.region,
+            region=args.context.region,
             opts=child,
         )
     account = aws.get_caller_identity_output().account_id
-    other_bus = pulumi.Output.format("arn:aws:events:{0}:{1}:event-bus/default", args.other_region, account)
+    other_bus = pulumi.Output.format("arn:aws:events:{0}:{1}:event-bus/default", args.context.other_region, account)
     forward_role = aws.iam.Role(
         f"{name}-forward-role", assume_role_policy=assume_role_policy("events.amazonaws.com"), opts=child
     )
@@ -173,20 +168,20 @@ def _triggers(
             {
                 "source": ["aws.cloudwatch"],
                 "detail-type": [ALARM_STATE_CHANGE],
-                "region": [args.region],
+                "region": [args.context.region],
                 "detail": {"alarmName": [alarm]},
             }
         )
     )
     forward = aws.cloudwatch.EventRule(
-        f"{name}-forward-health", region=args.region, event_pattern=local_only, opts=child
+        f"{name}-forward-health", region=args.context.region, event_pattern=local_only, opts=child
     )
     aws.cloudwatch.EventTarget(
         f"{name}-forward-target",
         rule=forward.name,
         arn=other_bus,
         role_arn=forward_role.arn,
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
 
@@ -196,23 +191,23 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
     may read both regions' health alarms and change every traffic group from either region; its triggers;
     and, on the primary stack, a reconcile when the desired split changes."""
     health = _health_alarms(f"{name}-health", args, parent)
-    regions = (args.region, args.other_region)
+    regions = (args.context.region, args.context.other_region)
     tdg_arns = pulumi.Output.from_input(args.tdg_arns).apply(lambda arns: both_regions(arns, regions))
     alarm_arns = [_alarm_arn(region, health.alarm_name) for region in regions]
-    via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{args.region}.amazonaws.com"}}
+    via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{args.context.region}.amazonaws.com"}}
     controller = python_lambda(
         f"{name}-controller",
         LambdaSpec(
-            function_name=pulumi.Output.concat(args.name_prefix, "-failover-controller"),
+            function_name=pulumi.Output.concat(args.context.name_prefix, "-failover-controller"),
             source="failover_controller",
-            region=args.region,
+            region=args.context.region,
             description="Keeps calls on healthy regions; the only writer of the effective traffic split",
             timeout_seconds=60,
             environment={
-                "OTHER_REGION": args.other_region,
+                "OTHER_REGION": args.context.other_region,
                 "HEALTH_ALARM": health.alarm_name,
-                "ALERT_TOPIC_ARN": args.alarm_topic_arn,
-                "CONFIG_TABLE": args.tables.name("config"),
+                "ALERT_TOPIC_ARN": args.context.alarm_topic_arn,
+                "CONFIG_TABLE": args.context.tables.name("config"),
                 "HEALTHY_EVALUATIONS_BEFORE_FAILBACK": str(args.settings.healthy_evaluations_before_failback),
                 "COOLDOWN_SECONDS": str(args.settings.cooldown_minutes * 60),
             },
@@ -223,9 +218,11 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
                     [tdg_arns],
                 ),
                 Statement("ReadRegionHealth", ["cloudwatch:DescribeAlarms"], alarm_arns),
-                Statement("ConfigTable", ["dynamodb:GetItem", "dynamodb:PutItem"], [args.tables.arn("config")]),
-                Statement("UseTableKey", ["kms:Decrypt", "kms:GenerateDataKey"], [args.tables.key_arn], via_dynamodb),
-                Statement("Alert", ["sns:Publish"], [args.alarm_topic_arn]),
+                Statement("ConfigTable", ["dynamodb:GetItem", "dynamodb:PutItem"], [args.context.tables.arn("config")]),
+                Statement(
+                    "UseTableKey", ["kms:Decrypt", "kms:GenerateDataKey"], [args.context.tables.key_arn], via_dynamodb
+                ),
+                Statement("Alert", ["sns:Publish"], [args.context.alarm_topic_arn]),
             ],
         ),
         parent,
@@ -239,7 +236,7 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
                 lambda version: json.dumps({"trigger": "desired-split-changed", "version": version})
             ),
             triggers={"desiredSplitVersion": args.reconcile_on},
-            region=args.region,
+            region=args.context.region,
             opts=pulumi.ResourceOptions(parent=parent, depends_on=list(args.reconcile_after)),
         )
     return FailoverResources(controller=controller, health_alarm=health)

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.encryption import regional_key
+from components.region_context import RegionContext
 from config.operations import Recordings
 
 MAX_BUCKET_NAME = 63
@@ -38,9 +39,7 @@ def tls_only_policy(bucket_arn: str) -> str:
 
 @dataclass
 class RecordingsArgs:
-    name_prefix: pulumi.Input[str]
-    region: str
-    instance_id: pulumi.Input[str]
+    context: RegionContext
     lifecycle: Recordings
 
 
@@ -59,16 +58,16 @@ def build_recordings(name: str, args: RecordingsArgs, parent: pulumi.Resource) -
     both buckets exist."""
     child = pulumi.ResourceOptions(parent=parent)
     account = aws.get_caller_identity_output().account_id
-    key = regional_key(f"{name}-key", args.region, "call recordings", parent)
-    bucket_name = pulumi.Output.all(args.name_prefix, account).apply(
-        lambda values: recordings_bucket_name(values[0], args.region, values[1])
+    key = regional_key(f"{name}-key", args.context.region, "call recordings", parent)
+    bucket_name = pulumi.Output.all(args.context.name_prefix, account).apply(
+        lambda values: recordings_bucket_name(values[0], args.context.region, values[1])
     )
-    bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=args.region, opts=child)
+    bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, region=args.context.region, opts=child)
     versioning = aws.s3.BucketVersioning(
         f"{name}-versioning",
         bucket=bucket.bucket,
         versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
     aws.s3.BucketServerSideEncryptionConfiguration(
@@ -82,7 +81,7 @@ def build_recordings(name: str, args: RecordingsArgs, parent: pulumi.Resource) -
                 bucket_key_enabled=True,
             )
         ],
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
     aws.s3.BucketPublicAccessBlock(
@@ -92,21 +91,21 @@ def build_recordings(name: str, args: RecordingsArgs, parent: pulumi.Resource) -
         block_public_policy=True,
         ignore_public_acls=True,
         restrict_public_buckets=True,
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
     aws.s3.BucketOwnershipControls(
         f"{name}-ownership",
         bucket=bucket.bucket,
         rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
     aws.s3.BucketPolicy(
         f"{name}-tls-only",
         bucket=bucket.bucket,
         policy=bucket.arn.apply(tls_only_policy),
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
     lifecycle = args.lifecycle
@@ -132,12 +131,12 @@ def build_recordings(name: str, args: RecordingsArgs, parent: pulumi.Resource) -
                 ),
             )
         ],
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
     aws.connect.InstanceStorageConfig(
         f"{name}-storage",
-        instance_id=args.instance_id,
+        instance_id=args.context.instance_id,
         resource_type="CALL_RECORDINGS",
         storage_config=aws.connect.InstanceStorageConfigStorageConfigArgs(
             storage_type="S3",
@@ -149,7 +148,7 @@ def build_recordings(name: str, args: RecordingsArgs, parent: pulumi.Resource) -
                 ),
             ),
         ),
-        region=args.region,
+        region=args.context.region,
         opts=child,
     )
     return RecordingsResources(bucket=bucket, key=key, versioned_bucket_name=versioning.bucket)

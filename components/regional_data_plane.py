@@ -10,6 +10,7 @@ from components.data_sync import DataSyncArgs, build_data_sync
 from components.failover import FailoverArgs, build_failover
 from components.primary_link import PrimaryLink
 from components.recordings import RecordingsArgs, build_recordings
+from components.region_context import RegionContext
 from components.table_refs import TableRefs
 from config.operations import DataSync, Failover, Recordings
 from config.stack import StackConfig
@@ -68,45 +69,27 @@ class RegionalDataPlane(pulumi.ComponentResource):
     def __init__(self, name: str, args: RegionalDataPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connectdr:data:RegionalDataPlane", name, None, opts)
         topic = alert_topic(name, args.region, args.alert_email, self)
-        sync = build_data_sync(
-            f"{name}-sync",
-            DataSyncArgs(
-                name_prefix=args.name_prefix,
-                region=args.region,
-                other_region=args.other_region,
-                instance_id=args.instance_id,
-                tables=args.tables,
-                settings=args.data_sync,
-                alarm_topic_arn=topic.arn,
-            ),
-            self,
+        context = RegionContext(
+            name_prefix=args.name_prefix,
+            region=args.region,
+            other_region=args.other_region,
+            instance_id=args.instance_id,
+            tables=args.tables,
+            alarm_topic_arn=topic.arn,
         )
+        sync = build_data_sync(f"{name}-sync", DataSyncArgs(context, args.data_sync), self)
         failover = build_failover(
             f"{name}-failover",
             FailoverArgs(
-                name_prefix=args.name_prefix,
-                region=args.region,
-                other_region=args.other_region,
-                instance_id=args.instance_id,
+                context=context,
                 tdg_arns=args.tdg_arns,
-                tables=args.tables,
                 settings=args.failover,
-                alarm_topic_arn=topic.arn,
                 reconcile_on=args.reconcile_on,
                 reconcile_after=args.reconcile_after,
             ),
             self,
         )
-        recordings = build_recordings(
-            f"{name}-recordings",
-            RecordingsArgs(
-                name_prefix=args.name_prefix,
-                region=args.region,
-                instance_id=args.instance_id,
-                lifecycle=args.recordings,
-            ),
-            self,
-        )
+        recordings = build_recordings(f"{name}-recordings", RecordingsArgs(context, args.recordings), self)
         self.recordings_bucket = recordings.versioned_bucket_name
         self.recordings_key_arn = recordings.key.arn
         self.controller_name = failover.controller.name
@@ -118,6 +101,8 @@ class RegionalDataPlane(pulumi.ComponentResource):
             {
                 "alert_topic_arn": self.alert_topic_arn,
                 "consumer_name": self.consumer_name,
+                "controller_name": self.controller_name,
+                "health_alarm_name": self.health_alarm_name,
                 "stream_names": self.stream_names,
                 "recordings_bucket": self.recordings_bucket,
                 "recordings_key_arn": self.recordings_key_arn,
