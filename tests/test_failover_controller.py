@@ -206,3 +206,19 @@ def test_no_write_when_nothing_changes(world):
     stubs["connect"].add_response("get_traffic_distribution", group_now, {"Id": GROUP_ARN})
     result = evaluate(world["clients"], world["env"], NOW)
     assert result["action"] == "none" and result["written"] == []
+
+
+def test_the_lambda_entry_point_reads_its_settings_from_the_environment(monkeypatch):
+    controller_handler = load_lambda("failover_controller")
+    for key, value in {
+        "AWS_REGION": WEST,
+        "OTHER_REGION": EAST,
+        "HEALTH_ALARM": ALARM,
+        "ALERT_TOPIC_ARN": "arn:aws:sns:us-west-2:123456789012:alerts",
+        "HEALTHY_EVALUATIONS_BEFORE_FAILBACK": "7",
+        "COOLDOWN_SECONDS": "900",
+    }.items():
+        monkeypatch.setenv(key, value)
+    env = controller_handler.environment()
+    assert (env.own_region, env.other_region, env.health_alarm) == (WEST, EAST, ALARM)
+    assert (env.settings.healthy_evaluations_before_failback, env.settings.cooldown_seconds) == (7, 900.0)

@@ -247,3 +247,18 @@ def test_shuffled_batches_with_duplicates_and_poison_lose_nothing(aws):
         stored = agent_status(dynamodb, agent)
         assert stored["status"] == body["CurrentAgentSnapshot"]["AgentStatus"]["Name"]
         assert stored["eventTimestamp"] == body["EventTimestamp"]
+
+
+def test_the_lambda_entry_point_reads_its_environment_and_reports_failures(aws, monkeypatch, capsys):
+    dynamodb, sqs, queue_url = aws
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    assert dead_letters(sqs, queue_url) == []
+    monkeypatch.setenv("CONTACTS_TABLE", TABLES["contacts"])
+    monkeypatch.setenv("AGENT_STATE_TABLE", TABLES["agent_state"])
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queue_url)
+    event = {"Records": [kinesis_record(agent_event(9, T0, status="Break"), 1), kinesis_record("nope", 2)]}
+    assert handler.handler(event, None) == {"batchItemFailures": []}
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert (summary["records"], summary["applied"], summary["dead_lettered"]) == (2, 1, 1)
+    assert agent_status(dynamodb, 9)["status"] == "Break"
+    assert [letter["sequenceNumber"] for letter in dead_letters(sqs, queue_url)] == [f"{2:056d}"]
