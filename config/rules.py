@@ -176,13 +176,13 @@ def unique_tunnels(cfg: StackConfig) -> list[Problem]:
 def vpc_splits_into_aws_subnets(cfg: StackConfig) -> list[Problem]:
     """Each availability zone gets an equal private subnet; AWS subnets are /16 to /28 like VPCs."""
     problems = []
-    smallest = VPC_PREFIX_LENGTHS[1]
+    largest, smallest = VPC_PREFIX_LENGTHS
     for region, leg in sorted(cfg.network.legs.items()):
         prefix = private_subnet_prefix(leg.vpc_cidr, leg.availability_zones)
         if prefix > smallest:
             rule = (
-                f"too small for {leg.availability_zones} availability zones: each would get a /{prefix} subnet and "
-                f"AWS subnets are at most /{smallest}; use a larger VPC CIDR or fewer availabilityZones"
+                f"too small for {leg.availability_zones} availability zones: each would get a /{prefix} subnet and AWS "
+                f"subnets are /{largest} to /{smallest}; use a larger VPC CIDR or fewer availabilityZones"
             )
             problems.append(Problem(key_path("network", "legs", region, "vpcCidr"), leg.vpc_cidr, rule))
     return problems
@@ -210,7 +210,7 @@ def reused_preshared_keys(leg: NetworkLeg, values: Mapping[str, str]) -> list[Pr
         key = f"{NAMESPACE}:{tunnel.preshared_key_secret}"
         if digest in first_holder:
             rule = f"same value as {first_holder[digest]}; each VPN tunnel needs its own pre-shared key"
-            problems.append(Problem(key, value, rule, secret=True))
+            problems.append(Problem(key, None, rule, secret=True))
         first_holder.setdefault(digest, key)
     return problems
 
