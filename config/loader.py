@@ -10,7 +10,7 @@ import pulumi
 from pydantic import ValidationError
 
 from config.problems import NAMESPACE, ConfigError, Problem, key_path
-from config.rules import check_rules
+from config.rules import check_rules, reused_preshared_keys
 from config.stack import StackConfig
 
 SecretLookup = Callable[[str], tuple[str | None, bool]]
@@ -85,6 +85,7 @@ def parse_stack_config(
         problems.append(Problem(f"{NAMESPACE}:{name}", "...", f"unknown key; allowed: {allowed} and the PSK secrets"))
     if not problems and cfg.network.legs.get(cfg.region) is not None:
         preshared_keys, problems = _preshared_keys(cfg, secrets)
+        problems += reused_preshared_keys(cfg.leg, preshared_keys)
     else:
         preshared_keys = {}
     if problems:

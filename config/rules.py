@@ -1,14 +1,15 @@
 """Rules that span several keys; each returns the problems it finds (empty when the config is sound)."""
 
+import hashlib
 import ipaddress
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from config.contact_center import FLOW_QUEUES
-from config.network import is_private_asn
-from config.problems import Problem, key_path
+from config.network import VPC_PREFIX_LENGTHS, NetworkLeg, is_private_asn, private_subnet_prefix
+from config.problems import NAMESPACE, Problem, key_path
 from config.regions import SUPPORTED_PAIRS, describe_supported_pairs
 from config.stack import REQUIRED_TAG_KEYS, StackConfig
 from config.traffic import WEEKDAYS
@@ -172,6 +173,48 @@ def unique_tunnels(cfg: StackConfig) -> list[Problem]:
     return problems
 
 
+def vpc_splits_into_aws_subnets(cfg: StackConfig) -> list[Problem]:
+    """Each availability zone gets an equal private subnet; AWS subnets are /16 to /28 like VPCs."""
+    problems = []
+    largest, smallest = VPC_PREFIX_LENGTHS
+    for region, leg in sorted(cfg.network.legs.items()):
+        prefix = private_subnet_prefix(leg.vpc_cidr, leg.availability_zones)
+        if prefix > smallest:
+            rule = (
+                f"too small for {leg.availability_zones} availability zones: each would get a /{prefix} subnet and AWS "
+                f"subnets are /{largest} to /{smallest}; use a larger VPC CIDR or fewer availabilityZones"
+            )
+            problems.append(Problem(key_path("network", "legs", region, "vpcCidr"), leg.vpc_cidr, rule))
+    return problems
+
+
+def interconnect_second_metro(cfg: StackConfig) -> list[Problem]:
+    """The 99.99% layout needs its second pair of attachments in another region (another metro)."""
+    problems = []
+    for region, leg in sorted(cfg.network.legs.items()):
+        if leg.interconnect_second_region == leg.gcp_region:
+            key = key_path("network", "legs", region, "interconnectSecondRegion")
+            rule = f"must differ from gcpRegion ({leg.gcp_region}): the 99.99% layout needs attachments in two metros"
+            problems.append(Problem(key, leg.interconnect_second_region, rule))
+    return problems
+
+
+def reused_preshared_keys(leg: NetworkLeg, values: Mapping[str, str]) -> list[Problem]:
+    """A pre-shared key value given to two tunnels (compared by digest; values are never reported)."""
+    problems, first_holder = [], {}
+    for tunnel in leg.vpn_tunnels:
+        value = values.get(tunnel.preshared_key_secret)
+        if value is None:
+            continue
+        digest = hashlib.sha256(value.encode()).digest()
+        key = f"{NAMESPACE}:{tunnel.preshared_key_secret}"
+        if digest in first_holder:
+            rule = f"same value as {first_holder[digest]}; each VPN tunnel needs its own pre-shared key"
+            problems.append(Problem(key, None, rule, secret=True))
+        first_holder.setdefault(digest, key)
+    return problems
+
+
 def required_tags(cfg: StackConfig) -> list[Problem]:
     problems = []
     if missing := [key for key in REQUIRED_TAG_KEYS if not cfg.tags.get(key)]:
@@ -194,6 +237,8 @@ RULES: tuple[Rule, ...] = (
     no_overlapping_cidrs,
     private_distinct_asns,
     unique_tunnels,
+    vpc_splits_into_aws_subnets,
+    interconnect_second_metro,
     required_tags,
 )
 

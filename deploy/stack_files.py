@@ -1,5 +1,6 @@
 """Reads `Pulumi.<stack>.yaml` the way the engine hands config to the program."""
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,11 @@ from config.loader import TOP_LEVEL_KEYS
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("primary", "secondary")
 OFFLINE_PRESHARED_KEY = "offline.plan.placeholder.key"
+
+
+def offline_secret(key: str) -> str:
+    """A placeholder for a secret the offline plan cannot decrypt: distinct per key, as real PSKs must be."""
+    return f"{OFFLINE_PRESHARED_KEY}.{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def read_stack_file(name: str, root: Path = PROJECT_ROOT) -> StackFile:
     values, secret_keys = {}, set()
     for key, value in (document.get("config") or {}).items():
         if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key], secret_keys = OFFLINE_PRESHARED_KEY, secret_keys | {key}
+            values[key], secret_keys = offline_secret(key), secret_keys | {key}
         else:
             values[key] = _encode(value)
     return StackFile(name, values, frozenset(secret_keys))
@@ -84,7 +90,7 @@ def with_offline_secrets(stack: StackFile) -> StackFile:
     values, secret_keys = dict(stack.values), set(stack.secret_keys)
     for name in _preshared_key_names(stack.structured("network")):
         if f"connectdr:{name}" not in values:
-            values[f"connectdr:{name}"] = OFFLINE_PRESHARED_KEY
+            values[f"connectdr:{name}"] = offline_secret(f"connectdr:{name}")
             secret_keys.add(f"connectdr:{name}")
     return StackFile(stack.name, values, frozenset(secret_keys))
 

@@ -6,18 +6,20 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from config.network import private_subnet_prefix
+
 
 @dataclass(frozen=True)
 class AwsVpc:
     vpc: aws.ec2.Vpc
     vpn_gateway: aws.ec2.VpnGateway
     subnets: list[aws.ec2.Subnet]
+    route_table: aws.ec2.RouteTable
 
 
 def private_subnet_cidrs(vpc_cidr: str, count: int) -> list[str]:
     """Split the VPC CIDR into `count` equal private subnets (next power of two up)."""
-    extra_bits = max(1, (count - 1).bit_length())
-    subnets = ipaddress.ip_network(vpc_cidr).subnets(prefixlen_diff=extra_bits)
+    subnets = ipaddress.ip_network(vpc_cidr).subnets(new_prefix=private_subnet_prefix(vpc_cidr, count))
     return [str(subnet) for _, subnet in zip(range(count), subnets, strict=False)]
 
 
@@ -57,4 +59,4 @@ def build_aws_vpc(name: str, region: str, vpc_cidr: str, zones: int, vgw_asn: in
     aws.ec2.VpnGatewayRoutePropagation(
         f"{name}-vgw-propagation", vpn_gateway_id=vpn_gateway.id, route_table_id=route_table.id, opts=child
     )
-    return AwsVpc(vpc=vpc, vpn_gateway=vpn_gateway, subnets=subnets)
+    return AwsVpc(vpc=vpc, vpn_gateway=vpn_gateway, subnets=subnets, route_table=route_table)

@@ -11,9 +11,11 @@ def build_direct_connect(
     vpn_gateway_id: pulumi.Input[str],
     vpc_cidr: str,
     hosted_vif_ids: list[str],
+    vif_home_region: str,
     parent: pulumi.Resource,
 ) -> aws.directconnect.Gateway:
-    """A DX gateway (global) associated with the VGW, advertising only the VPC CIDR; one accepter per VIF id.
+    """A DX gateway (global) associated with the VGW, advertising only the VPC CIDR; one accepter per VIF id,
+    in the VIF's home region (the region of the partner's Direct Connect location).
 
     Hosted VIF ids exist only once the partner has provisioned the circuit; with none configured the leg
     still deploys and the Interconnect pairing keys are what the partner needs next.
@@ -33,6 +35,7 @@ def build_direct_connect(
         aws.directconnect.HostedPrivateVirtualInterfaceAccepter(
             f"{name}-{vif_id}",
             virtual_interface_id=vif_id,
+            region=vif_home_region,
             dx_gateway_id=gateway.id,
             tags={"Name": f"{name}-{vif_id}"},
             opts=child,

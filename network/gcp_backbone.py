@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from network.routing import BEST_PATH_SELECTION_MODE
+
 
 @dataclass
 class GcpBackboneArgs:
@@ -14,7 +16,8 @@ class GcpBackboneArgs:
 
 class GcpBackbone(pulumi.ComponentResource):
     """A custom-mode VPC network with GLOBAL dynamic routing, so Cloud Routers in every region
-    learn the AWS routes of both legs; its MTU matches the Interconnect attachments."""
+    learn the AWS routes of both legs; its MTU matches the Interconnect attachments, and its BGP
+    best-path selection is pinned to the mode the Interconnect-over-VPN preference relies on."""
 
     network_id: pulumi.Output[str]
     network_name: pulumi.Output[str]
@@ -26,6 +29,7 @@ class GcpBackbone(pulumi.ComponentResource):
             name=args.network_name,
             auto_create_subnetworks=False,
             routing_mode="GLOBAL",
+            bgp_best_path_selection_mode=BEST_PATH_SELECTION_MODE,
             mtu=args.mtu,
             description="connectdr backbone to the AWS contact center regions",
             opts=pulumi.ResourceOptions(parent=self),

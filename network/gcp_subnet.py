@@ -1,4 +1,4 @@
-"""The Google Cloud subnet paired with an AWS region, and a firewall that admits only that region's VPC."""
+"""The Google Cloud subnet paired with an AWS region, and a firewall that admits that region's VPC to it only."""
 
 from collections.abc import Sequence
 
@@ -16,7 +16,8 @@ def build_gcp_subnet(
     tcp_ports: Sequence[int],
     parent: pulumi.Resource,
 ) -> gcp.compute.Subnetwork:
-    """A private subnet (flow logs on) and an ingress rule scoped to the AWS VPC CIDR and the needed ports."""
+    """A private subnet (flow logs on) and an ingress rule from the AWS VPC CIDR to this subnet's addresses
+    only (destination ranges), on the needed ports: other subnets of the shared network stay closed."""
     child = pulumi.ResourceOptions(parent=parent)
     subnet = gcp.compute.Subnetwork(
         f"{name}-subnet",
@@ -35,6 +36,7 @@ def build_gcp_subnet(
         direction="INGRESS",
         priority=1000,
         source_ranges=[aws_vpc_cidr],
+        destination_ranges=[subnet_cidr],
         allows=[
             gcp.compute.FirewallAllowArgs(protocol="tcp", ports=[str(port) for port in tcp_ports]),
             gcp.compute.FirewallAllowArgs(protocol="icmp"),

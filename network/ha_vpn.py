@@ -12,8 +12,10 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_gcp as gcp
 
-VPN_BACKUP_PRIORITY = 200
-"""Advertised and learned route priority (MED) on the VPN path; Interconnect routes keep the default 0/100."""
+from network.routing import VPN_ADVERTISED_PRIORITY, custom_advertisement, vpn_import_terms
+
+LARGEST_PLAIN_CUSTOMER_GATEWAY_ASN = 2_147_483_647
+"""A customer gateway's `bgp_asn` takes 1-2147483647; larger (4-byte) ASNs go in `bgp_asn_extended`."""
 
 IKE_VERSION = 2
 AWS_PHASE_PROPOSAL = {"encryption": ["AES256"], "integrity": ["SHA2-256"], "dh_groups": [14]}
@@ -54,9 +56,16 @@ class HaVpnArgs:
     router_asn: int
     vgw_asn: int
     vpn_gateway_id: pulumi.Input[str]
-    vpc_cidr: str
+    advertised_ranges: Sequence[str]
     inside_cidrs: Sequence[str]
     preshared_keys: Sequence[pulumi.Output[str]]
+
+
+def customer_gateway_asn(asn: int) -> dict[str, str]:
+    """The customer gateway argument that holds this ASN."""
+    if asn <= LARGEST_PLAIN_CUSTOMER_GATEWAY_ASN:
+        return {"bgp_asn": str(asn)}
+    return {"bgp_asn_extended": str(asn)}
 
 
 def _aws_tunnel_options(tunnel: int, inside_cidr: str, preshared_key: pulumi.Output[str]) -> dict[str, object]:
@@ -77,14 +86,14 @@ def _aws_tunnel_options(tunnel: int, inside_cidr: str, preshared_key: pulumi.Out
 
 def build_ha_vpn(name: str, args: HaVpnArgs, parent: pulumi.Resource) -> list[gcp.compute.VPNTunnel]:
     """Router, HA VPN gateway, two customer gateways and VPN connections, the external gateway, four tunnels
-    and four BGP sessions whose routes rank behind the Interconnect's."""
+    and four BGP sessions whose routes rank behind the Interconnect's (see network.routing)."""
     child = pulumi.ResourceOptions(parent=parent)
     router = gcp.compute.Router(
         f"{name}-vpn-router",
         name=f"{args.physical_name}-vpn",
         region=args.gcp_region,
         network=args.network_id,
-        bgp=gcp.compute.RouterBgpArgs(asn=args.router_asn),
+        bgp=custom_advertisement(args.router_asn, args.advertised_ranges),
         opts=child,
     )
     backup_import = gcp.compute.RouterRoutePolicy(
@@ -93,15 +102,7 @@ def build_ha_vpn(name: str, args: HaVpnArgs, parent: pulumi.Resource) -> list[gc
         router=router.name,
         region=args.gcp_region,
         type="ROUTE_POLICY_TYPE_IMPORT",
-        terms=[
-            gcp.compute.RouterRoutePolicyTermArgs(
-                priority=1,
-                match=gcp.compute.RouterRoutePolicyTermMatchArgs(
-                    expression=f"destination.inAnyRange(prefix('{args.vpc_cidr}').orLonger())"
-                ),
-                actions=[gcp.compute.RouterRoutePolicyTermActionArgs(expression=f"med.set({VPN_BACKUP_PRIORITY})")],
-            )
-        ],
+        terms=vpn_import_terms(),
         opts=child,
     )
     ha_gateway = gcp.compute.HaVpnGateway(
@@ -117,10 +118,10 @@ def build_ha_vpn(name: str, args: HaVpnArgs, parent: pulumi.Resource) -> list[gc
         customer_gateway = aws.ec2.CustomerGateway(
             f"{name}-cgw-{connection}",
             type="ipsec.1",
-            bgp_asn=str(args.router_asn),
             ip_address=ha_gateway.vpn_interfaces[ha_interface].ip_address,
             tags={"Name": f"{args.physical_name}-ha-vpn-if{ha_interface}"},
             opts=child,
+            **customer_gateway_asn(args.router_asn),
         )
         options: dict[str, object] = {}
         for spec in (spec for spec in specs if spec.connection == connection):
@@ -188,7 +189,7 @@ def build_ha_vpn(name: str, args: HaVpnArgs, parent: pulumi.Resource) -> list[gc
             ip_address=customer_inside,
             peer_ip_address=getattr(connection, f"tunnel{spec.aws_tunnel}_vgw_inside_address"),
             peer_asn=args.vgw_asn,
-            advertised_route_priority=VPN_BACKUP_PRIORITY,
+            advertised_route_priority=VPN_ADVERTISED_PRIORITY,
             import_policies=[backup_import.name],
             opts=child,
         )

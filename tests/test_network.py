@@ -1,4 +1,5 @@
-"""The network leg on both stacks: tunnel mapping, BGP addressing, backup priorities, secrets, firewall."""
+"""The network leg on both stacks: tunnel mapping, BGP addressing, backup priorities, secrets, firewall,
+advertisements, exports."""
 
 import ipaddress
 import json
@@ -8,7 +9,8 @@ from conftest import only
 
 from deploy.offline import Plan
 from deploy.render import plain
-from network.ha_vpn import VPN_BACKUP_PRIORITY, tunnel_specs
+from network.ha_vpn import tunnel_specs
+from network.routing import ALL_IPV4_ROUTES, VPN_ADVERTISED_PRIORITY, VPN_MED_OFFSET
 
 STACKS = ["primary", "secondary"]
 LEGS = {"primary": ("us-east-1", 64601, 65101, "169.254.10"), "secondary": ("us-west-2", 64602, 65102, "169.254.20")}
@@ -88,37 +90,39 @@ def test_bgp_peers_use_the_tunnel_inside_addresses_and_the_vgw_asn(request, stac
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_vpn_is_the_backup_path(request, stack):
+def test_every_route_learned_over_vpn_is_demoted_keeping_the_tunnels_order(request, stack):
     plan = plan_for(request, stack)
     region = LEGS[stack][0]
     policy = only(plan.of_type("gcp:compute/routerRoutePolicy:RouterRoutePolicy"))
     assert policy.inputs["type"] == "ROUTE_POLICY_TYPE_IMPORT"
     term = only(policy.inputs["terms"])
-    assert term["actions"][0]["expression"] == f"med.set({VPN_BACKUP_PRIORITY})"
-    vpc_cidr = only(plan.of_type("aws:ec2/vpc:Vpc")).inputs["cidrBlock"]
-    assert f"prefix('{vpc_cidr}')" in term["match"]["expression"]
+    assert term["match"]["expression"] == ALL_IPV4_ROUTES == "destination.inAnyRange(prefix('0.0.0.0/0').orLonger())"
+    assert [action["expression"] for action in term["actions"]] == [f"med.add({VPN_MED_OFFSET})", "accept()"]
     for peer in plan.of_type("gcp:compute/routerPeer:RouterPeer"):
-        assert peer.inputs["advertisedRoutePriority"] == VPN_BACKUP_PRIORITY > 100
+        assert peer.inputs["advertisedRoutePriority"] == VPN_ADVERTISED_PRIORITY
         assert peer.inputs["importPolicies"] == [policy.inputs["name"]]
         assert peer.inputs["router"] == f"connectdr-{region}-vpn"
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_interconnect_attachments_are_partner_in_two_domains(request, stack):
+def test_every_cloud_router_of_the_leg_advertises_exactly_the_paired_subnet(request, stack, stack_files):
     plan = plan_for(request, stack)
-    attachments = plan.of_type("gcp:compute/interconnectAttachment:InterconnectAttachment")
-    assert sorted(a.inputs["edgeAvailabilityDomain"] for a in attachments) == [
-        "AVAILABILITY_DOMAIN_1",
-        "AVAILABILITY_DOMAIN_2",
-    ]
-    assert {a.inputs["type"] for a in attachments} == {"PARTNER"}
-    assert {a.inputs["mtu"] for a in attachments} == {"1500"}
-    assert len(plan.outputs["interconnectPairingKeys"]) == 2
+    region = LEGS[stack][0]
+    subnet = stack_files[stack].structured("network")["legs"][region]["gcpSubnetCidr"]
+    routers = plan.of_type("gcp:compute/router:Router")
+    assert sorted(router.name for router in routers) == ["network-interconnect-router", "network-vpn-router"]
+    for router in routers:
+        bgp = router.inputs["bgp"]
+        assert bgp["advertiseMode"] == "CUSTOM"
+        assert bgp.get("advertisedGroups", []) == []
+        assert bgp["advertisedIpRanges"] == [{"range": subnet}]
 
 
 def test_the_gcp_network_is_global_and_owned_by_the_primary(primary, secondary):
     network = only(primary.of_type("gcp:compute/network:Network"))
     assert network.inputs["routingMode"] == "GLOBAL"
+    assert network.inputs["bgpBestPathSelectionMode"] == "LEGACY"
+    assert "bgpAlwaysCompareMed" not in network.inputs and "bgpInterRegionCost" not in network.inputs
     assert network.inputs["autoCreateSubnetworks"] is False
     assert network.inputs["mtu"] == 1500
     assert secondary.of_type("gcp:compute/network:Network") == []
@@ -141,12 +145,14 @@ def test_no_preshared_key_appears_in_plain_inputs_or_outputs(request, stack, sta
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_firewall_admits_only_this_regions_vpc_on_the_configured_ports(request, stack):
+def test_firewall_admits_only_this_regions_vpc_to_its_paired_subnet_on_the_configured_ports(request, stack):
     plan = plan_for(request, stack)
     firewall = only(plan.of_type("gcp:compute/firewall:Firewall"))
     vpc_cidr = only(plan.of_type("aws:ec2/vpc:Vpc")).inputs["cidrBlock"]
     assert firewall.inputs["direction"] == "INGRESS"
     assert firewall.inputs["sourceRanges"] == [vpc_cidr]
+    paired_subnet = only(plan.of_type("gcp:compute/subnetwork:Subnetwork")).inputs["ipCidrRange"]
+    assert firewall.inputs["destinationRanges"] == [paired_subnet]
     tcp = next(rule for rule in firewall.inputs["allows"] if rule["protocol"] == "tcp")
     assert tcp["ports"] == ["443", "5060", "5061"]
 
@@ -173,6 +179,19 @@ def test_hosted_vifs_are_accepted_once_configured(stack_files):
     )
     assert sorted(a.inputs["virtualInterfaceId"] for a in accepters) == ["dxvif-ffabc123", "dxvif-ffabc456"]
     assert {a.inputs["dxGatewayId"] for a in accepters} == {"network-dxgw-id"}
+    assert {a.inputs["region"] for a in accepters} == {"us-east-1"}
+
+
+def test_hosted_vifs_are_accepted_in_their_home_region(stack_files):
+    from conftest import run_checked, structured
+
+    network = structured(stack_files["primary"], "network")
+    network["legs"]["us-east-1"].update(hostedVifIds=["dxvif-ffabc789"], vifHomeRegion="us-east-2")
+    plan = run_checked(stack_files["primary"].with_values(network=network))
+    accepter = only(
+        plan.of_type("aws:directconnect/hostedPrivateVirtualInterfaceAccepter:HostedPrivateVirtualInterfaceAccepter")
+    )
+    assert accepter.inputs["region"] == "us-east-2"
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -186,3 +205,14 @@ def test_aws_side_pins_ikev2_and_one_proposal(request, stack):
                 assert inputs[f"tunnel{tunnel}Phase{phase}EncryptionAlgorithms"] == ["AES256"]
                 assert inputs[f"tunnel{tunnel}Phase{phase}IntegrityAlgorithms"] == ["SHA2-256"]
                 assert inputs[f"tunnel{tunnel}Phase{phase}DhGroupNumbers"] == [14]
+
+
+def test_readme_states_the_pinned_mode_and_the_vpn_demotion():
+    from conftest import ROOT
+
+    from network.routing import BEST_PATH_SELECTION_MODE
+
+    readme = (ROOT / "README.md").read_text()
+    assert f"bgpBestPathSelectionMode: {BEST_PATH_SELECTION_MODE}" in readme
+    assert f"med.add({VPN_MED_OFFSET})" in readme
+    assert f"(MED {VPN_ADVERTISED_PRIORITY})" in readme

@@ -1,0 +1,187 @@
+"""Network config rules on edited stack files: each bad value is one line naming key, value and rule; edge
+values that AWS and Google Cloud accept are accepted and deploy."""
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import only, run_checked, structured
+
+from config import ConfigError
+from deploy.offline import Plan, run_program
+from deploy.stack_files import StackFile, validate_stack_file
+from network.ha_vpn import customer_gateway_asn
+
+L1 = "connectdr:network.legs.us-east-1"
+Edit = Callable[[dict[str, Any]], None]
+
+
+def with_network(stack: StackFile, change: Edit) -> StackFile:
+    network = copy.deepcopy(structured(stack, "network"))
+    change(network)
+    return stack.with_values(network=network)
+
+
+def leg(field: str, value: Any) -> Edit:
+    return lambda network: network["legs"]["us-east-1"].__setitem__(field, value)
+
+
+def with_secret(stack: StackFile, name: str, value: str) -> StackFile:
+    key = f"connectdr:{name}"
+    return StackFile(stack.name, {**stack.values, key: value}, stack.secret_keys | {key})
+
+
+BAD: list[tuple[str, Edit, str]] = [
+    (
+        "VPC larger than /16",
+        leg("vpcCidr", "10.110.0.0/15"),
+        f"{L1}.vpcCidr = '10.110.0.0/15': AWS VPCs are /16 (65,536 addresses) to /28 (16 addresses)",
+    ),
+    (
+        "VPC smaller than /28",
+        leg("vpcCidr", "10.110.0.0/29"),
+        f"{L1}.vpcCidr = '10.110.0.0/29': AWS VPCs are /16 (65,536 addresses) to /28 (16 addresses)",
+    ),
+    (
+        "VPC too small to split across its zones",
+        leg("vpcCidr", "10.110.0.0/28"),
+        f"{L1}.vpcCidr = '10.110.0.0/28': too small for 2 availability zones: each would get a /29 subnet and "
+        "AWS subnets are /16 to /28; use a larger VPC CIDR or fewer availabilityZones",
+    ),
+    (
+        "GCP region not a region name",
+        leg("gcpRegion", "us_east4"),
+        f"{L1}.gcpRegion = 'us_east4': must be a Google Cloud region name such as us-east4 or europe-west10",
+    ),
+    (
+        "link-local GCP subnet",
+        leg("gcpSubnetCidr", "169.254.100.0/24"),
+        f"{L1}.gcpSubnetCidr = '169.254.100.0/24': overlaps the link-local range 169.254.0.0/16, "
+        "which Google Cloud subnets cannot use",
+    ),
+    (
+        "GCP subnet covering link-local",
+        leg("gcpSubnetCidr", "168.0.0.0/6"),
+        f"{L1}.gcpSubnetCidr = '168.0.0.0/6': overlaps the link-local range 169.254.0.0/16, "
+        "which Google Cloud subnets cannot use",
+    ),
+    (
+        "loopback GCP subnet",
+        leg("gcpSubnetCidr", "127.10.0.0/20"),
+        f"{L1}.gcpSubnetCidr = '127.10.0.0/20': overlaps the loopback range 127.0.0.0/8, "
+        "which Google Cloud subnets cannot use",
+    ),
+    (
+        "Layer 2 partner service",
+        lambda network: network.__setitem__("interconnectPartnerService", "LAYER_2"),
+        "connectdr:network.interconnectPartnerService = 'LAYER_2': Layer 2 partner service is not supported: "
+        "it leaves the BGP sessions between Cloud Router and AWS to you, and this program declares none; "
+        "buy the partner's Layer 3 service (LAYER_3)",
+    ),
+    (
+        "unknown partner service",
+        lambda network: network.__setitem__("interconnectPartnerService", "DEDICATED"),
+        "connectdr:network.interconnectPartnerService = 'DEDICATED': must be LAYER_3 "
+        "(the partner runs BGP with Cloud Router)",
+    ),
+    (
+        "second Interconnect metro in the same region",
+        leg("interconnectSecondRegion", "us-east4"),
+        f"{L1}.interconnectSecondRegion = 'us-east4': must differ from gcpRegion (us-east4): "
+        "the 99.99% layout needs attachments in two metros",
+    ),
+    (
+        "VIF home region not an AWS region",
+        leg("vifHomeRegion", "useast1"),
+        f"{L1}.vifHomeRegion = 'useast1': must be an AWS region name such as us-east-1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "expected"), BAD, ids=[case[0] for case in BAD])
+def test_each_network_rule_names_key_value_and_rule(stack_files, case, change, expected):
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(with_network(stack_files["primary"], change))
+    assert [str(problem) for problem in raised.value.problems] == [expected]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        leg("gcpRegion", "europe-west10"),
+        leg("vpcCidr", "10.110.0.0/26"),
+        lambda n: n["legs"]["us-east-1"].update(vpcCidr="10.110.0.0/26", availabilityZones=4),
+        leg("vpnRouterAsn", 4_200_000_001),
+        leg("interconnectSecondRegion", "us-east1"),
+        lambda n: n["legs"]["us-east-1"].update(hostedVifIds=[f"dxvif-ffabc{i}" for i in range(4)]),
+    ],
+    ids=["two-digit region", "/26 VPC", "/26 VPC over 4 zones", "4-byte VPN ASN", "99.99% layout", "four VIFs"],
+)
+def test_edge_values_the_clouds_accept_are_accepted(stack_files, change):
+    assert validate_stack_file(with_network(stack_files["primary"], change)).stack.leg is not None
+
+
+def test_a_preshared_key_value_reused_across_tunnels_is_refused_without_printing_it(stack_files):
+    reused = "Shared.Key_12345"
+    stack = with_secret(stack_files["primary"], "vpnPskUse1ConnATunnel1", reused)
+    stack = with_secret(stack, "vpnPskUse1ConnBTunnel2", reused)
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "connectdr:vpnPskUse1ConnBTunnel2 = [secret]: same value as connectdr:vpnPskUse1ConnATunnel1; "
+        "each VPN tunnel needs its own pre-shared key"
+    ]
+    assert reused not in str(raised.value) and reused not in repr(raised.value.problems)
+    plan = Plan("primary")
+    with pytest.raises(ConfigError):
+        run_program(stack, plan=plan)
+    assert plan.resources == []
+
+
+def test_customer_gateway_asn_field_follows_aws_ranges():
+    assert customer_gateway_asn(65101) == {"bgp_asn": "65101"}
+    assert customer_gateway_asn(2_147_483_647) == {"bgp_asn": "2147483647"}
+    assert customer_gateway_asn(2_147_483_648) == {"bgp_asn_extended": "2147483648"}
+    assert customer_gateway_asn(4_200_000_001) == {"bgp_asn_extended": "4200000001"}
+
+
+def test_a_4_byte_vpn_router_asn_goes_in_the_extended_field(stack_files):
+    plan = run_checked(with_network(stack_files["primary"], leg("vpnRouterAsn", 4_200_000_001)))
+    for gateway in plan.of_type("aws:ec2/customerGateway:CustomerGateway"):
+        assert gateway.inputs["bgpAsnExtended"] == "4200000001"
+        assert "bgpAsn" not in gateway.inputs
+    assert plan.named("network-vpn-router").inputs["bgp"]["asn"] == 4_200_000_001
+
+
+def test_a_two_digit_gcp_region_deploys(stack_files):
+    plan = run_checked(with_network(stack_files["primary"], leg("gcpRegion", "europe-west10")))
+    for resource_type in ("subnetwork:Subnetwork", "router:Router", "haVpnGateway:HaVpnGateway"):
+        regions = {r.inputs["region"] for r in plan.of_type(f"gcp:compute/{resource_type}")}
+        assert regions == {"europe-west10"}
+
+
+def test_the_99_99_layout_puts_four_attachments_in_two_metros(stack_files):
+    plan = run_checked(with_network(stack_files["primary"], leg("interconnectSecondRegion", "us-east1")))
+    attachments = plan.of_type("gcp:compute/interconnectAttachment:InterconnectAttachment")
+    by_region: dict[str, list[str]] = {}
+    for attachment in attachments:
+        by_region.setdefault(attachment.inputs["region"], []).append(attachment.inputs["edgeAvailabilityDomain"])
+    assert {region: sorted(domains) for region, domains in by_region.items()} == {
+        "us-east4": ["AVAILABILITY_DOMAIN_1", "AVAILABILITY_DOMAIN_2"],
+        "us-east1": ["AVAILABILITY_DOMAIN_1", "AVAILABILITY_DOMAIN_2"],
+    }
+    routers = {r.name: r for r in plan.of_type("gcp:compute/router:Router")}
+    assert sorted(routers) == ["network-interconnect-router", "network-interconnect-router-2", "network-vpn-router"]
+    second = routers["network-interconnect-router-2"]
+    assert second.inputs["region"] == "us-east1" and second.inputs["bgp"]["asn"] == 16550
+    on_second = [a for a in attachments if a.inputs["region"] == "us-east1"]
+    assert {a.inputs["router"] for a in on_second} == {"network-interconnect-router-2-id"}
+    assert len({str(r.inputs["bgp"]["advertisedIpRanges"]) for r in routers.values()}) == 1
+    assert plan.outputs["interconnectPairingKeys"] == "[secret]"
+
+
+def test_the_default_layout_is_one_pair_in_one_metro(primary):
+    attachments = primary.of_type("gcp:compute/interconnectAttachment:InterconnectAttachment")
+    assert len(attachments) == 2
+    assert only(primary.of_type("gcp:compute/network:Network")).inputs["routingMode"] == "GLOBAL"
