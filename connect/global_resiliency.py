@@ -7,12 +7,14 @@ import pulumi
 import pulumi_aws as aws
 
 from config.contact_center import PhoneNumber
+from config.names import replica_alias
 from config.operations import Override
 from config.stack import StackConfig
 from config.traffic import Traffic
 from connect.contact_center import ContactCenter
 from connect.desired_split import desired_split_document, desired_split_item
 from connect.providers.cross_region_routing import CrossRegionRouting, CrossRegionRoutingArgs
+from connect.providers.phone_number_flow import PhoneNumberFlow, PhoneNumberFlowArgs
 from connect.providers.replica_instance import ReplicaInstance, ReplicaInstanceArgs
 from connect.providers.traffic_distribution_group import TrafficDistributionGroup, TrafficDistributionGroupArgs
 from connect.providers.traffic_distribution_group_user import (
@@ -33,7 +35,7 @@ class GlobalResiliencyArgs:
     traffic: Traffic
     override: Override
     phone_numbers: list[PhoneNumber]
-    inbound_flow_id: pulumi.Input[str]
+    flow_ids: dict[str, pulumi.Output[str]]
     config_table_name: pulumi.Input[str]
 
     @classmethod
@@ -53,7 +55,7 @@ class GlobalResiliencyArgs:
             traffic=traffic,
             override=cfg.failover.override,
             phone_numbers=center_cfg.phone_numbers,
-            inbound_flow_id=center.inbound_flow_id,
+            flow_ids=center.flow_ids,
             config_table_name=config_table_name,
         )
 
@@ -78,7 +80,7 @@ class GlobalResiliency(pulumi.ComponentResource):
                 instance_id=args.instance_id,
                 source_region=args.source_region,
                 replica_region=args.replica_region,
-                replica_alias=f"{args.instance_alias}-replica",
+                replica_alias=replica_alias(args.instance_alias),
                 timeout_seconds=args.replication_timeout_minutes * 60,
             ),
             opts=pulumi.ResourceOptions(
@@ -93,9 +95,8 @@ class GlobalResiliency(pulumi.ComponentResource):
             ),
             opts=after_replica,
         )
-        groups = {}
-        for group in args.traffic.groups:
-            groups[group.name] = TrafficDistributionGroup(
+        groups = {
+            group.name: TrafficDistributionGroup(
                 f"{name}-tdg-{group.name}",
                 TrafficDistributionGroupArgs(
                     name=group.name,
@@ -105,17 +106,19 @@ class GlobalResiliency(pulumi.ComponentResource):
                 ),
                 opts=after_replica,
             )
-            for user_id in group.user_ids:
-                TrafficDistributionGroupUser(
-                    f"{name}-tdg-{group.name}-user-{user_id}",
-                    TrafficDistributionGroupUserArgs(
-                        tdg_id=groups[group.name].tdg_id,
-                        user_id=user_id,
-                        instance_id=args.instance_id,
-                        region=args.source_region,
-                    ),
-                    opts=child,
-                )
+            for group in args.traffic.groups
+        }
+        members = [(f"{name}-default-tdg", replica.default_tdg_id, user_id) for user_id in args.traffic.user_ids]
+        for group in args.traffic.groups:
+            members += [(f"{name}-tdg-{group.name}", groups[group.name].tdg_id, user) for user in group.user_ids]
+        for group_name, tdg_id, user_id in members:
+            TrafficDistributionGroupUser(
+                f"{group_name}-user-{user_id.rsplit('/', 1)[-1]}",
+                TrafficDistributionGroupUserArgs(
+                    tdg_id=tdg_id, user_id=user_id, instance_id=args.instance_id, region=args.source_region
+                ),
+                opts=child,
+            )
         for index, number in enumerate(args.phone_numbers):
             target = groups[number.traffic_group].arn if number.traffic_group else replica.default_tdg_arn
             claimed = aws.connect.PhoneNumber(
@@ -128,14 +131,18 @@ class GlobalResiliency(pulumi.ComponentResource):
                 region=args.source_region,
                 opts=pulumi.ResourceOptions(parent=self, protect=True),
             )
-            aws.connect.PhoneNumberContactFlowAssociation(
-                f"{name}-number-{index}-flow",
-                phone_number_id=claimed.id,
-                contact_flow_id=args.inbound_flow_id,
-                instance_id=args.instance_id,
-                region=args.source_region,
-                opts=child,
-            )
+            if number.flow is not None:
+                PhoneNumberFlow(
+                    f"{name}-number-{index}-flow",
+                    PhoneNumberFlowArgs(
+                        phone_number_id=claimed.id,
+                        flow_id=args.flow_ids[number.flow],
+                        instance_id=args.instance_id,
+                        target_arn=claimed.target_arn,
+                        region=args.source_region,
+                    ),
+                    opts=child,
+                )
         group_arns = pulumi.Output.all(**{group_name: group.arn for group_name, group in groups.items()})
         document = pulumi.Output.all(replica.default_tdg_arn, group_arns).apply(
             lambda resolved: desired_split_document(
