@@ -249,7 +249,10 @@ class FakeConnect:
 
     def list_findings(self, _region: str, instance_id: str, _body: dict, query: dict) -> dict:
         self._require_instance(instance_id.rsplit("/", 1)[-1])
-        return self._page(self.findings, query, "ReplicationFindingsList")
+        if "resourceType" not in query:
+            raise ApiError(400, "InvalidRequestException", "resourceType is required")
+        findings = [finding for finding in self.findings if finding["ResourceType"] == query["resourceType"]]
+        return self._page(findings, query, "ReplicationFindingsList")
 
     # -- helpers ----------------------------------------------------------------------------------------
 
