@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from config.contact_center import DAYS
 from config.contact_center import ContactCenter as ContactCenterConfig
+from config.flows import Flow
 from connect.flows import creation_order, lambda_arn, needed, placeholder_key, render
 
 
@@ -26,6 +27,36 @@ class ContactCenterArgs:
     config: ContactCenterConfig
     region: str
     customer_lookup_function: pulumi.Input[str]
+
+
+def _flows(
+    name: str,
+    flows: list[Flow],
+    instance_id: pulumi.Output[str],
+    ids: dict[str, pulumi.Output[str]],
+    region: str,
+    parent: pulumi.Resource,
+) -> dict[str, pulumi.Output[str]]:
+    """Each flow with its placeholders resolved from `ids`, after the flows it names; their ids by name."""
+    texts = {flow.name: flow.path.read_text() for flow in flows}
+    flow_ids: dict[str, pulumi.Output[str]] = {}
+    for flow in creation_order(flows, texts):
+        content = pulumi.Output.all(**{key: ids[key] for key in needed(texts[flow.name])}).apply(
+            lambda values, flow=flow: render(flow.name, texts[flow.name], values)
+        )
+        created = aws.connect.ContactFlow(
+            f"{name}-flow-{slug(flow.name)}",
+            instance_id=instance_id,
+            name=flow.name,
+            description=flow.description or f"{flow.name} ({flow.file})",
+            type=flow.type,
+            content=content,
+            region=region,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        ids[placeholder_key("flow", flow.name)] = created.contact_flow_id
+        flow_ids[flow.name] = created.contact_flow_id
+    return flow_ids
 
 
 class ContactCenter(pulumi.ComponentResource):
@@ -112,24 +143,7 @@ class ContactCenter(pulumi.ComponentResource):
         ids[placeholder_key("lambda", "customer-lookup")] = pulumi.Output.all(
             account_id, args.customer_lookup_function
         ).apply(lambda values: lambda_arn(values[0], values[1]))
-        texts = {flow.name: flow.path.read_text() for flow in cfg.flows}
-        self.flow_ids: dict[str, pulumi.Output[str]] = {}
-        for flow in creation_order(cfg.flows, texts):
-            content = pulumi.Output.all(**{key: ids[key] for key in needed(texts[flow.name])}).apply(
-                lambda values, flow=flow: render(flow.name, texts[flow.name], values)
-            )
-            created = aws.connect.ContactFlow(
-                f"{name}-flow-{slug(flow.name)}",
-                instance_id=instance.id,
-                name=flow.name,
-                description=flow.description or f"{flow.name} ({flow.file})",
-                type=flow.type,
-                content=content,
-                region=region,
-                opts=child,
-            )
-            ids[placeholder_key("flow", flow.name)] = created.contact_flow_id
-            self.flow_ids[flow.name] = created.contact_flow_id
+        self.flow_ids = _flows(name, cfg.flows, instance.id, ids, region, self)
         self.instance_id = instance.id
         self.instance_arn = instance.arn
         self.register_outputs(
