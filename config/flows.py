@@ -13,9 +13,9 @@ name or an account id written into a flow file is a config error.
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import field_validator
 
 from config.base import ConfigModel
 from config.problems import Problem, key_path
@@ -47,10 +47,24 @@ FlowType = Literal[
 class Flow(ConfigModel):
     """A flow file (JSON exported from the flow designer), relative to the project directory."""
 
-    name: Annotated[str, Field(pattern=CONNECT_NAME)]
-    file: Annotated[str, Field(pattern=r"\.json$")]
+    name: str
+    file: str
     type: FlowType = "CONTACT_FLOW"
     description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _connect_name(cls, value: str) -> str:
+        if not re.match(CONNECT_NAME, value):
+            raise ValueError("1-127 letters, digits, spaces, '.', '_' or '-', starting with a letter or digit")
+        return value
+
+    @field_validator("file")
+    @classmethod
+    def _json_file(cls, value: str) -> str:
+        if not value.endswith(".json"):
+            raise ValueError("must be a .json file exported from the flow designer")
+        return value
 
     @property
     def path(self) -> Path:

@@ -221,3 +221,14 @@ def test_flows_get_ids_of_queues_and_flows_and_are_created_after_what_they_name(
         "QueueId": queues["Support"],
     }
     assert flows["connectdr-inbound"].urn in flows["transfer"].dependencies
+
+
+def test_a_flow_file_must_be_json_and_its_name_a_connect_name(stack_files):
+    def change(center: dict[str, Any]) -> None:
+        center["flows"] = [{"name": "connectdr-inbound", "file": "flows/inbound.json"}, {"name": "-x", "file": "a.txt"}]
+
+    assert problems_of(with_center(stack_files["primary"], change)) == [
+        "connectdr:contactCenter.flows[1].name = '-x': 1-127 letters, digits, spaces, '.', '_' or '-', starting with "
+        "a letter or digit",
+        "connectdr:contactCenter.flows[1].file = 'a.txt': must be a .json file exported from the flow designer",
+    ]

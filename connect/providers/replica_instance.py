@@ -170,7 +170,12 @@ class ReplicaInstanceProvider(ResourceProvider):
         return UpdateResult(outs={**olds, **news})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        summary = replication_summary(describe_source(props), props["replica_region"])
+        try:
+            summary = replication_summary(describe_source(props), props["replica_region"])
+        except ClientError as error:
+            if error_code(error) != NOT_FOUND:
+                raise
+            summary = None  # the source instance itself is gone, and its replica with it
         if summary is None:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "replication_status": summary.get("ReplicationStatus")})
