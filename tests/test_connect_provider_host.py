@@ -299,3 +299,8 @@ def test_throttling_is_retried_by_botocore_without_a_second_group(host, fake):
     assert outs["status"] == "ACTIVE"
     assert len(fake.called("CreateTrafficDistributionGroup")) == 2
     assert list(fake.groups) == [group_id]
+
+
+def test_replica_read_after_the_source_instance_is_gone_drops_it(host, fake):
+    gone = {**REPLICA_PROPS, "instance_id": "99999999-2222-3333-4444-555555555555"}
+    assert host.read(ReplicaInstanceProvider(), instance_arn(REPLICA), gone)[0] == ""
