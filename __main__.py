@@ -19,6 +19,7 @@ from components.recordings_replication import RecordingsReplication, RecordingsR
 from components.regional_data_plane import RegionalDataPlane, RegionalDataPlaneArgs
 from components.table_refs import TableRefs
 from config import load_stack_config
+from config.names import name_prefix
 from connect.contact_center import ContactCenter, ContactCenterArgs
 from connect.customer_lookup import CustomerLookup, CustomerLookupArgs
 from connect.global_resiliency import GlobalResiliency, GlobalResiliencyArgs
@@ -30,7 +31,7 @@ providers = cloud_providers(cfg)
 resiliency = None
 
 if cfg.is_primary:
-    prefix = f"connectdr-{cfg.contact_center.instance.alias}"
+    prefix = name_prefix(cfg.contact_center.instance.alias)
     backbone = GcpBackbone("backbone", GcpBackboneArgs(cfg.network.gcp_network_name, cfg.network.mtu), providers)
     tables = GlobalTables("tables", GlobalTablesArgs(prefix, cfg.regions.source, cfg.regions.replica), providers)
     center = ContactCenter(

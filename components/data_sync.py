@@ -8,6 +8,7 @@ import pulumi_aws as aws
 from components.iam import Statement
 from components.lambda_function import LambdaSpec, python_lambda
 from components.region_context import RegionContext
+from config.names import STREAM_SYNC
 from config.operations import DataSync
 
 STREAMS = {"CONTACT_TRACE_RECORDS": "ctr", "AGENT_EVENTS": "agent-events"}
@@ -91,7 +92,7 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
     consumer = python_lambda(
         f"{name}-consumer",
         LambdaSpec(
-            function_name=pulumi.Output.concat(args.context.name_prefix, "-stream-sync"),
+            function_name=pulumi.Output.concat(args.context.name_prefix, STREAM_SYNC),
             source="stream_sync",
             region=args.context.region,
             description="Connect streams into the contacts and agent_state global tables",

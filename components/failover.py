@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from components.iam import Statement, assume_role_policy, policy_document
 from components.lambda_function import LambdaSpec, python_lambda
 from components.region_context import RegionContext
+from config.names import FAILOVER_CONTROLLER, REGION_HEALTH
 from config.operations import Failover, HealthAlarm
 from connect.flows import INBOUND_FLOW_NAME
 
@@ -94,7 +95,7 @@ def _health_alarms(name: str, args: FailoverArgs, parent: pulumi.Resource) -> aw
     )
     return aws.cloudwatch.CompositeAlarm(
         f"{name}-region-health",
-        alarm_name=pulumi.Output.concat(args.context.name_prefix, "-region-health"),
+        alarm_name=pulumi.Output.concat(args.context.name_prefix, REGION_HEALTH),
         alarm_description=f"Amazon Connect in {args.context.region}: any signal in ALARM makes the region unhealthy",
         alarm_rule=rule,
         alarm_actions=[args.context.alarm_topic_arn],
@@ -198,7 +199,7 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
     controller = python_lambda(
         f"{name}-controller",
         LambdaSpec(
-            function_name=pulumi.Output.concat(args.context.name_prefix, "-failover-controller"),
+            function_name=pulumi.Output.concat(args.context.name_prefix, FAILOVER_CONTROLLER),
             source="failover_controller",
             region=args.context.region,
             description="Keeps calls on healthy regions; the only writer of the effective traffic split",

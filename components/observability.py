@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.data_sync import GLOBAL_TABLES
+from config.names import STREAM_SYNC
 
 WIDTH, HEIGHT = 12, 6
 
@@ -76,7 +77,7 @@ def dashboard_body(prefix: str, instance_id: str, regions: tuple[str, str], alar
             ),
             _metric_widget(
                 f"{region}: stream sync iterator age (ms)",
-                [["AWS/Lambda", "IteratorAge", "FunctionName", f"{prefix}-stream-sync"]],
+                [["AWS/Lambda", "IteratorAge", "FunctionName", prefix + STREAM_SYNC]],
                 region,
                 stat="Maximum",
             ),

@@ -8,15 +8,8 @@ import pulumi_aws as aws
 
 from components.encryption import regional_key
 from components.region_context import RegionContext
+from config.names import recordings_bucket_name
 from config.operations import Recordings
-
-MAX_BUCKET_NAME = 63
-
-
-def recordings_bucket_name(name_prefix: str, region: str, account_id: str) -> str:
-    """The same name from either stack (replication needs both); the prefix gives way when too long."""
-    suffix = f"-rec-{region}-{account_id}"
-    return f"{name_prefix[: MAX_BUCKET_NAME - len(suffix)].rstrip('-')}{suffix}"
 
 
 def tls_only_policy(bucket_arn: str) -> str:

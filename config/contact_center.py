@@ -1,11 +1,13 @@
-"""The Amazon Connect side of the config: instance, hours, queues, routing profiles, numbers."""
+"""The Amazon Connect side of the config: instance, hours, queues, routing profiles, flows, numbers."""
 
 import re
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from config.base import ConfigModel
+from config.flows import CONNECT_NAME, ENTRY_FLOW_NAME, Flow
 from config.traffic import GROUP_NAME_PATTERN
 
 Day = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
@@ -58,9 +60,18 @@ class OpenHours(ConfigModel):
 class Hours(ConfigModel):
     """Hours of operation; every one of the seven days must be listed (24x7 by default)."""
 
-    name: str = "always-open"
+    name: Annotated[str, Field(pattern=CONNECT_NAME)] = "always-open"
     time_zone: str = "UTC"
     days: dict[Day, OpenHours] = {day: OpenHours() for day in DAYS}
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as America/New_York or UTC") from None
+        return value
 
     @field_validator("days")
     @classmethod
@@ -73,7 +84,7 @@ class Hours(ConfigModel):
 class Queue(ConfigModel):
     """A queue; the service mirrors it to the replica."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,126}$")]
+    name: Annotated[str, Field(pattern=CONNECT_NAME)]
     max_contacts: Annotated[int, Field(ge=1, le=1000)] | None = None
     description: str = ""
 
@@ -81,7 +92,7 @@ class Queue(ConfigModel):
 class RoutingProfile(ConfigModel):
     """A routing profile: which queues its agents answer, voice concurrency and outbound queue."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,126}$")]
+    name: Annotated[str, Field(pattern=CONNECT_NAME)]
     queues: Annotated[list[str], Field(min_length=1)]
     default_outbound_queue: str
     voice_concurrency: Annotated[int, Field(ge=1, le=1)] = 1
@@ -94,17 +105,16 @@ class RoutingProfile(ConfigModel):
 
 
 class PhoneNumber(ConfigModel):
-    """A number to claim: to a custom traffic group, or to the default one when none is named."""
+    """A number to claim: to a custom traffic group, or to the default one when none is named. Calls to it
+    start in `flow`, a CONTACT_FLOW from contactCenter.flows (null: no flow yet)."""
 
     country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
     type: Literal["DID", "TOLL_FREE"]
     prefix: Annotated[str, Field(pattern=r"^\+[0-9]{1,15}$")] | None = None
     description: str = ""
     traffic_group: Annotated[str, Field(pattern=GROUP_NAME_PATTERN)] | None = None
+    flow: str | None = ENTRY_FLOW_NAME
 
-
-FLOW_QUEUES = {"queue_arn_sales": "Sales", "queue_arn_vip": "VIP-Sales", "queue_arn_support": "Support"}
-"""Queues the shipped inbound flow routes to (template placeholder -> queue name)."""
 
 DEFAULT_QUEUES = [
     Queue(name="Sales", max_contacts=50, description="New business"),
@@ -124,4 +134,5 @@ class ContactCenter(ConfigModel):
     hours: Hours = Hours()
     queues: Annotated[list[Queue], Field(min_length=1)] = DEFAULT_QUEUES
     routing_profiles: Annotated[list[RoutingProfile], Field(min_length=1)] = DEFAULT_ROUTING_PROFILES
+    flows: list[Flow] = []
     phone_numbers: list[PhoneNumber] = []

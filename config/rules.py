@@ -7,7 +7,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
-from config.contact_center import FLOW_QUEUES
+from config.flows import flow_problems
+from config.names import names_within_limits
 from config.network import VPC_PREFIX_LENGTHS, NetworkLeg, is_private_asn, private_subnet_prefix
 from config.problems import NAMESPACE, Problem, key_path
 from config.regions import SUPPORTED_PAIRS, describe_supported_pairs
@@ -82,6 +83,10 @@ def traffic_groups_and_schedule(cfg: StackConfig) -> list[Problem]:
         if clash and a.start_hour < b.end_hour and b.start_hour < a.end_hour:
             rule = f"overlaps window {a.name!r} ({key_path('traffic', 'schedule', i)}) on {', '.join(clash)}"
             problems.append(Problem(key_path("traffic", "schedule", j), b.name, rule))
+    members = [*cfg.traffic.user_ids, *(user for group in cfg.traffic.groups for user in group.user_ids)]
+    if dupes := _duplicates(user.rsplit("/", 1)[-1] for user in members):
+        rule = "an agent belongs to one traffic distribution group (userIds of traffic and of its groups)"
+        problems.append(Problem(key_path("traffic"), dupes, rule))
     groups = {group.name for group in cfg.traffic.groups}
     if cfg.contact_center is not None:
         for index, number in enumerate(cfg.contact_center.phone_numbers):
@@ -110,14 +115,19 @@ def queues_and_profiles(cfg: StackConfig) -> list[Problem]:
     if dupes := _duplicates(profile.name for profile in center.routing_profiles):
         problems.append(Problem(key_path("contactCenter", "routingProfiles"), dupes, "names must be unique"))
     queue_names = {queue.name for queue in center.queues}
-    if missing := sorted(set(FLOW_QUEUES.values()) - queue_names):
-        rule = f"the inbound flow routes to {', '.join(sorted(FLOW_QUEUES.values()))}; missing {', '.join(missing)}"
-        problems.append(Problem(key_path("contactCenter", "queues"), sorted(queue_names), rule))
     for index, profile in enumerate(center.routing_profiles):
         if unknown := [name for name in profile.queues if name not in queue_names]:
             rule = f"must name queues from connectdr:contactCenter.queues ({', '.join(sorted(queue_names))})"
             problems.append(Problem(key_path("contactCenter", "routingProfiles", index, "queues"), unknown, rule))
     return problems
+
+
+def contact_flows(cfg: StackConfig) -> list[Problem]:
+    center = cfg.contact_center
+    if center is None:
+        return []
+    numbers = [number.flow for number in center.phone_numbers]
+    return flow_problems(center.flows, {queue.name for queue in center.queues}, {center.hours.name}, numbers)
 
 
 def network_legs_cover_pair(cfg: StackConfig) -> list[Problem]:
@@ -233,6 +243,8 @@ RULES: tuple[Rule, ...] = (
     traffic_groups_and_schedule,
     override_region,
     queues_and_profiles,
+    contact_flows,
+    names_within_limits,
     network_legs_cover_pair,
     no_overlapping_cidrs,
     private_distinct_asns,

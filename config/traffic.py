@@ -79,6 +79,9 @@ class Traffic(Split):
     """The desired split Pulumi owns; the failover controller turns it into the effective split."""
 
     sign_in: dict[str, bool] | None = None
+    user_ids: list[str] = []
+    """Agents of the default group: after replication, agents move between regions only through the
+    traffic distribution group they are associated with (custom groups list their own)."""
     groups: list[TrafficGroup] = []
     schedule: list[ScheduleWindow] = []
 

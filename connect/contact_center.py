@@ -1,13 +1,20 @@
 """ContactCenter: the source Amazon Connect instance and what the service mirrors to the replica."""
 
+import re
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from config.contact_center import DAYS, FLOW_QUEUES
+from config.contact_center import DAYS
 from config.contact_center import ContactCenter as ContactCenterConfig
-from connect.flows import INBOUND_FLOW_NAME, render_flow
+from config.flows import Flow
+from connect.flows import creation_order, lambda_arn, needed, placeholder_key, render
+
+
+def slug(name: str) -> str:
+    """A resource-name-safe form of a Connect name."""
+    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
 
 
 def _clock(text: str) -> dict[str, int]:
@@ -22,14 +29,45 @@ class ContactCenterArgs:
     customer_lookup_function: pulumi.Input[str]
 
 
+def _flows(
+    name: str,
+    flows: list[Flow],
+    instance_id: pulumi.Output[str],
+    ids: dict[str, pulumi.Output[str]],
+    region: str,
+    parent: pulumi.Resource,
+) -> dict[str, pulumi.Output[str]]:
+    """Each flow with its placeholders resolved from `ids`, after the flows it names; their ids by name."""
+    texts = {flow.name: flow.path.read_text() for flow in flows}
+    flow_ids: dict[str, pulumi.Output[str]] = {}
+    for flow in creation_order(flows, texts):
+        content = pulumi.Output.all(**{key: ids[key] for key in needed(texts[flow.name])}).apply(
+            lambda values, flow=flow: render(flow.name, texts[flow.name], values)
+        )
+        created = aws.connect.ContactFlow(
+            f"{name}-flow-{slug(flow.name)}",
+            instance_id=instance_id,
+            name=flow.name,
+            description=flow.description or f"{flow.name} ({flow.file})",
+            type=flow.type,
+            content=content,
+            region=region,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        ids[placeholder_key("flow", flow.name)] = created.contact_flow_id
+        flow_ids[flow.name] = created.contact_flow_id
+    return flow_ids
+
+
 class ContactCenter(pulumi.ComponentResource):
     """A SAML instance (ReplicateInstance requires SAML) with inbound and outbound calls, flow logs and
-    Contact Lens; hours of operation for all seven days; queues; routing profiles; and the inbound flow.
-    Created in the source region only: Global Resiliency mirrors them to the replica."""
+    Contact Lens; hours of operation for all seven days; queues; routing profiles; and the stack's flows,
+    their placeholders resolved to ids (referenced flows first). Created in the source region only:
+    Global Resiliency mirrors them to the replica."""
 
     instance_id: pulumi.Output[str]
     instance_arn: pulumi.Output[str]
-    inbound_flow_id: pulumi.Output[str]
+    flow_ids: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: ContactCenterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connectdr:connect:ContactCenter", name, None, opts)
@@ -97,28 +135,17 @@ class ContactCenter(pulumi.ComponentResource):
                 region=region,
                 opts=child,
             )
+        ids: dict[str, pulumi.Output[str]] = {
+            placeholder_key("queue", queue_name): queue.queue_id for queue_name, queue in queues.items()
+        }
+        ids[placeholder_key("hours", cfg.hours.name)] = hours.hours_of_operation_id
         account_id = aws.get_caller_identity_output().account_id
-        placeholders = {key: queues[queue_name].arn for key, queue_name in FLOW_QUEUES.items()}
-        content = pulumi.Output.all(
-            account_id=account_id, customer_lookup_function=args.customer_lookup_function, **placeholders
-        ).apply(lambda values: render_flow("inbound", values))
-        inbound = aws.connect.ContactFlow(
-            f"{name}-flow-inbound",
-            instance_id=instance.id,
-            name=INBOUND_FLOW_NAME,
-            description="Looks the caller up, then routes VIP, prospects and everyone else",
-            type="CONTACT_FLOW",
-            content=content,
-            region=region,
-            opts=child,
-        )
+        ids[placeholder_key("lambda", "customer-lookup")] = pulumi.Output.all(
+            account_id, args.customer_lookup_function
+        ).apply(lambda values: lambda_arn(values[0], values[1]))
+        self.flow_ids = _flows(name, cfg.flows, instance.id, ids, region, self)
         self.instance_id = instance.id
         self.instance_arn = instance.arn
-        self.inbound_flow_id = inbound.contact_flow_id
         self.register_outputs(
-            {
-                "instance_id": self.instance_id,
-                "instance_arn": self.instance_arn,
-                "inbound_flow_id": self.inbound_flow_id,
-            }
+            {"instance_id": self.instance_id, "instance_arn": self.instance_arn, "flow_ids": self.flow_ids}
         )

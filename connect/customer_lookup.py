@@ -8,6 +8,7 @@ import pulumi_aws as aws
 from components.iam import Statement
 from components.lambda_function import LambdaSpec, python_lambda
 from components.table_refs import TableRefs
+from config.names import CUSTOMER_LOOKUP
 
 
 @dataclass
@@ -25,7 +26,7 @@ class CustomerLookupArgs:
     ) -> "CustomerLookupArgs":
         """The same function name in every region; the customers table and key of that region."""
         return cls(
-            function_name=pulumi.Output.concat(name_prefix, "-customer-lookup"),
+            function_name=pulumi.Output.concat(name_prefix, CUSTOMER_LOOKUP),
             region=region,
             instance_id=instance_id,
             customers_table_arn=tables.arn("customers"),

@@ -1,33 +1,56 @@
-"""Contact flows: JSON files in connect/flows/ with ${placeholders} filled at deploy time.
+"""Contact flows at deploy time: each declared flow file with its placeholders resolved to ids.
 
-Lambda ARNs in flows use `$.AwsRegion`, so the flow the service mirrors to the replica calls the function
-of the region that handles the contact; only the account id and function name are filled in here.
+The grammar and the config rules are in config/flows.py. Here every `${kind:name}` becomes the id of that
+queue, flow or hours of operation, or the Lambda's region-neutral ARN; the result must still be JSON and
+hold no ARN that names a region, so the flow Global Resiliency mirrors works in the replica region too.
 """
 
 import json
 import re
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Iterable, Mapping
 
-FLOWS_DIR = Path(__file__).resolve().parent / "flows"
-INBOUND_FLOW_NAME = "connectdr-inbound"
-PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
-HARD_CODED_LAMBDA_REGION = re.compile(r"arn:aws[a-z-]*:lambda:(?!\$\.AwsRegion:)[^:]*:")
+from config.flows import ENTRY_FLOW_NAME, PLACEHOLDER, Flow, references
 
-
-def flow_source(name: str) -> str:
-    return (FLOWS_DIR / f"{name}.json").read_text()
+INBOUND_FLOW_NAME = ENTRY_FLOW_NAME
+REGIONAL_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:(?!\$\.AwsRegion:)[a-z]{2}[a-z0-9-]*:")
 
 
-def placeholders(name: str) -> set[str]:
-    """The values a flow needs."""
-    return set(PLACEHOLDER.findall(flow_source(name)))
+def lambda_arn(account_id: str, function_name: str) -> str:
+    """A Lambda ARN Connect resolves in the region that runs the flow."""
+    return f"arn:aws:lambda:$.AwsRegion:{account_id}:function:{function_name}"
 
 
-def render_flow(name: str, values: Mapping[str, str]) -> str:
-    """The flow's JSON with every placeholder filled; a missing value raises KeyError naming it."""
-    content = PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), flow_source(name))
+def placeholder_key(kind: str, name: str) -> str:
+    return f"{kind}:{name}"
+
+
+def needed(text: str) -> set[str]:
+    """The placeholder keys a flow's text uses."""
+    return {placeholder_key(kind, name) for kind, name in references(text) if kind}
+
+
+def render(flow_name: str, text: str, values: Mapping[str, str]) -> str:
+    """The flow's JSON with every placeholder filled; refuses a result that names a region in an ARN."""
+    content = PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
     json.loads(content)
-    if HARD_CODED_LAMBDA_REGION.search(content):
-        raise ValueError(f"flow {name} calls a Lambda by a region-specific ARN; use $.AwsRegion")
+    if found := REGIONAL_ARN.search(content):
+        raise ValueError(f"flow {flow_name} holds a region-specific ARN ({found.group(0)}...); use placeholders")
     return content
+
+
+def creation_order(flows: Iterable[Flow], texts: Mapping[str, str]) -> list[Flow]:
+    """Flows ordered so that each comes after the flows it names (the config rules exclude cycles)."""
+    pending = {flow.name: flow for flow in flows}
+    ordered: list[Flow] = []
+    while pending:
+        ready = [
+            flow
+            for flow in pending.values()
+            if not any(kind == "flow" and name in pending for kind, name in references(texts[flow.name]))
+        ]
+        if not ready:
+            raise ValueError(f"flows refer to each other in a cycle: {', '.join(sorted(pending))}")
+        for flow in ready:
+            ordered.append(flow)
+            del pending[flow.name]
+    return ordered

@@ -14,6 +14,20 @@ from deploy.deployment import Deployment, load_deployment
 
 CANARY_PK = "canary"
 ITERATOR_AGE_LIMIT_MS = 60_000
+GROUP_IN_PROGRESS = frozenset({"UPDATE_IN_PROGRESS"})
+FINDINGS_SHOWN = 10
+REPLICATED_TYPES = (
+    "AGENT",
+    "CONTACT_FLOW",
+    "FLOW_MODULE",
+    "OPERATING_HOURS",
+    "PHONE_NUMBER",
+    "PROMPT",
+    "QUEUE",
+    "ROUTING_PROFILE",
+    "SECURITY_PROFILE",
+)
+"""Resource types asked about (ListReplicationFindings takes one type per call)."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +35,12 @@ class Check:
     name: str
     ok: bool
     detail: str
+    in_progress: bool = False
+    """Not failed: AWS is still applying a change (reported, not counted as a failure)."""
+
+    @property
+    def mark(self) -> str:
+        return "in progress" if self.in_progress else "ok" if self.ok else "FAIL"
 
 
 def canary_round_trip(
@@ -59,12 +79,44 @@ def replica_check(cloud: CloudClients, deployment: Deployment) -> Check:
 
 
 def traffic_group_checks(cloud: CloudClients, deployment: Deployment) -> list[Check]:
+    """ACTIVE passes, UPDATE_IN_PROGRESS (a split being applied) is in progress, anything else fails."""
     connect = cloud.client("connect", deployment.source)
     checks = []
     for arn in deployment.tdg_arns:
         group = connect.describe_traffic_distribution_group(TrafficDistributionGroupId=arn)["TrafficDistributionGroup"]
-        checks.append(Check(f"traffic group {group.get('Name', arn)}", group["Status"] == "ACTIVE", group["Status"]))
+        status = group["Status"]
+        name = f"traffic group {group.get('Name', arn)}"
+        checks.append(Check(name, status == "ACTIVE", status, in_progress=status in GROUP_IN_PROGRESS))
     return checks
+
+
+def replication_findings_check(cloud: CloudClients, deployment: Deployment) -> Check:
+    """ListReplicationFindings for each resource type the contact center uses: resources Global Resiliency
+    could not replicate, with AWS's message."""
+    connect = cloud.client("connect", deployment.source)
+    findings: list[dict] = []
+    for resource_type in REPLICATED_TYPES:
+        token: str | None = None
+        while True:
+            page = connect.list_replication_findings(
+                InstanceId=deployment.instance_id,
+                ResourceType=resource_type,
+                MaxResults=100,
+                **({"NextToken": token} if token else {}),
+            )
+            findings += page.get("ReplicationFindingsList", [])
+            token = page.get("NextToken")
+            if not token:
+                break
+    if not findings:
+        return Check("replication findings", True, f"none for {', '.join(REPLICATED_TYPES)}")
+    shown = [
+        f"{finding.get('ResourceType', 'resource')} {finding.get('Name') or finding.get('Id', '?')} "
+        f"({finding.get('Operation', '?')} in {finding.get('Region', '?')}): {finding.get('Message', 'no message')}"
+        for finding in findings[:FINDINGS_SHOWN]
+    ]
+    more = f"; and {len(findings) - FINDINGS_SHOWN} more" if len(findings) > FINDINGS_SHOWN else ""
+    return Check("replication findings", False, f"{len(findings)} not replicated: " + "; ".join(shown) + more)
 
 
 def consumer_check(cloud: CloudClients, deployment: Deployment, region: str, now: datetime) -> Check:
@@ -102,11 +154,14 @@ def run_verify(
         for region in deployment.regions
     ]
     checks.append(replica_check(cloud, deployment))
+    checks.append(replication_findings_check(cloud, deployment))
     checks.extend(traffic_group_checks(cloud, deployment))
     now = datetime.now(UTC)
     checks.extend(consumer_check(cloud, deployment, region, now) for region in deployment.regions)
     for check in checks:
-        print(f"  [{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}", file=out)
-    failed = [check for check in checks if not check.ok]
-    print(f"verify: {len(checks) - len(failed)} checks passed, {len(failed)} failed", file=out)
+        print(f"  [{check.mark}] {check.name}: {check.detail}", file=out)
+    failed = [check for check in checks if not check.ok and not check.in_progress]
+    waiting = [check for check in checks if check.in_progress]
+    passed = len(checks) - len(failed) - len(waiting)
+    print(f"verify: {passed} checks passed, {len(failed)} failed, {len(waiting)} in progress", file=out)
     return 1 if failed else 0

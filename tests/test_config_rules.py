@@ -86,7 +86,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
         "missing TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY".replace("Value error, ", ""),
     ),
     (
-        "queue missing that the flow routes to",
+        "queue missing that a flow names",
         edit(
             "contactCenter",
             lambda cc: cc.update(
@@ -94,8 +94,8 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
                 routingProfiles=[{"name": "All", "queues": ["Sales", "Support"], "defaultOutboundQueue": "Sales"}],
             ),
         ),
-        "connectdr:contactCenter.queues = ['Sales', 'Support']: the inbound flow routes to Sales, Support, VIP-Sales; "
-        "missing VIP-Sales",
+        "connectdr:contactCenter.flows[0].file = 'flows/inbound.json': ${queue:VIP-Sales} names no queue "
+        "(Sales, Support)",
     ),
     (
         "routing profile naming an unknown queue",

@@ -4,12 +4,13 @@ import json
 import re
 
 import pytest
-from conftest import ROOT, only
+from conftest import ROOT, only, run_checked, structured
 
-from connect.flows import HARD_CODED_LAMBDA_REGION, render_flow
+from config.flows import written_in
+from connect.flows import render
 from deploy.render import plain
 
-REGION_IN_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z]{2}-[a-z]+-\d")
+REGION_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z]+:[a-z]{2}-[a-z]+-\d")
 
 
 def test_instance_is_saml_with_calls_flow_logs_and_contact_lens(primary):
@@ -76,31 +77,60 @@ def test_desired_split_item_is_written_for_the_controller(primary):
     assert attributes["version"]["S"] == document["version"]
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "connect" / "flows").glob("*.json")), ids=lambda p: p.name)
-def test_flow_files_never_hard_code_a_lambda_region(path):
+@pytest.mark.parametrize("path", sorted((ROOT / "flows").glob("*.json")), ids=lambda p: p.name)
+def test_shipped_flows_write_no_region_or_account_and_call_lambda_by_placeholder(path):
     text = path.read_text()
-    assert not REGION_IN_ARN.search(text)
-    assert "arn:aws:lambda:$.AwsRegion:" in text
+    assert written_in(text) == []
+    assert "${lambda:customer-lookup}" in text
 
 
-def test_the_deployed_flow_is_region_neutral(primary):
+def test_the_deployed_flow_refers_to_queues_by_id_and_to_lambda_by_region_neutral_arn(primary):
     flow = only(primary.of_type("aws:connect/contactFlow:ContactFlow"))
-    content = flow.inputs["content"]
-    assert not HARD_CODED_LAMBDA_REGION.search(content)
-    lambda_arns = [
-        action["Parameters"]["LambdaFunctionARN"]
-        for action in json.loads(content)["Actions"]
-        if action["Type"] == "InvokeLambdaFunction"
-    ]
+    actions = json.loads(flow.inputs["content"])["Actions"]
+    queue_ids = {queue.outputs["queueId"] for queue in primary.of_type("aws:connect/queue:Queue")}
+    targets = [a["Parameters"]["QueueId"] for a in actions if a["Type"] == "UpdateContactTargetQueue"]
+    assert len(targets) == 3 and set(targets) <= queue_ids
+    lambda_arns = [a["Parameters"]["LambdaFunctionARN"] for a in actions if a["Type"] == "InvokeLambdaFunction"]
     assert lambda_arns == ["arn:aws:lambda:$.AwsRegion:123456789012:function:connectdr-acme-care-customer-lookup"]
+    assert not REGION_IN_ARN.search(flow.inputs["content"])
 
 
-def test_rendering_rejects_a_region_specific_lambda_arn(monkeypatch):
-    import connect.flows as flows
-
-    monkeypatch.setattr(flows, "flow_source", lambda _name: '{"arn": "arn:aws:lambda:us-east-1:1:function:f"}')
+def test_rendering_refuses_an_arn_that_names_a_region():
     with pytest.raises(ValueError, match="region-specific ARN"):
-        render_flow("inbound", {})
+        render("f", '{"QueueId": "${queue:Sales}"}', {"queue:Sales": "arn:aws:connect:us-east-1:1:instance/i/queue/q"})
+
+
+def test_numbers_start_in_their_flow_and_get_it_again_when_moved(primary):
+    flow = only(primary.of_type("aws:connect/contactFlow:ContactFlow"))
+    numbers = {n.name: n for n in primary.of_type("aws:connect/phoneNumber:PhoneNumber")}
+    associations = primary.of_type("pulumi-python:dynamic/connect:PhoneNumberFlow")
+    assert len(associations) == len(numbers) == 2
+    for association in associations:
+        number = numbers[association.name.removesuffix("-flow")]
+        assert association.inputs["flow_id"] == flow.outputs["contactFlowId"]
+        assert association.inputs["target_arn"] == number.outputs["targetArn"]
+        assert association.inputs["phone_number_id"] == f"{number.name}-id"  # the mocks' id for the number
+        assert association.inputs["region"] == "us-east-1"
+
+
+def test_default_group_agents_are_associated_with_the_default_group(stack_files):
+    traffic = structured(stack_files["primary"], "traffic")
+    traffic["userIds"] = ["agent-1", "arn:aws:connect:us-east-1:123456789012:instance/i/agent/agent-2"]
+    traffic["groups"][0]["userIds"] = ["agent-3"]
+    plan = run_checked(stack_files["primary"].with_values(traffic=traffic))
+    replica = only(plan.of_type("pulumi-python:dynamic/connect:ReplicaInstance"))
+    custom = only(plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroup"))
+    users = {u.name: u.inputs for u in plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroupUser")}
+    assert {name: (inputs["tdg_id"], inputs["user_id"]) for name, inputs in users.items()} == {
+        "resiliency-default-tdg-user-agent-1": (replica.outputs["default_tdg_id"], "agent-1"),
+        "resiliency-default-tdg-user-agent-2": (replica.outputs["default_tdg_id"], traffic["userIds"][1]),
+        "resiliency-tdg-vip-lines-user-agent-3": (custom.outputs["tdg_id"], "agent-3"),
+    }
+
+
+def test_cross_region_routing_is_declared_off_as_configured(primary):
+    routing = only(primary.of_type("pulumi-python:dynamic/connect:CrossRegionRouting"))
+    assert routing.inputs["enabled"] is False
 
 
 def test_customer_lookup_has_one_name_in_both_regions_and_is_associated_there(primary, secondary):

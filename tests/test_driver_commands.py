@@ -147,6 +147,9 @@ class FakeConnect:
     def describe_traffic_distribution_group(self, TrafficDistributionGroupId):
         return {"TrafficDistributionGroup": {"Name": "default", "Status": "ACTIVE"}}
 
+    def list_replication_findings(self, InstanceId, ResourceType, MaxResults):
+        return {"ReplicationFindingsList": []}
+
 
 class FakeCloudWatch:
     def __init__(self, state: str = "OK", iterator_ms: float | None = None) -> None:
@@ -237,7 +240,7 @@ def test_verify_times_replication_checks_statuses_and_cleans_up():
     assert code == 0, report
     assert "[ok] replication us-east-1 -> us-west-2: canary readable after 1.00 s" in report
     assert "[ok] replica in us-west-2: INSTANCE_REPLICATION_COMPLETE" in report
-    assert "verify: 6 checks passed, 0 failed" in report
+    assert "verify: 7 checks passed, 0 failed, 0 in progress" in report
     assert not [key for table in tables.values() for key in table.items if key[0] == "canary"]
 
 

@@ -1,12 +1,17 @@
-"""boto3 calls for the dynamic providers: one client per call site, throttling backoff, bounded waits.
+"""boto3 calls for the dynamic providers: a client per call site, botocore's retries, bounded waits.
 
 Nothing here is held on a provider object: the engine pickles providers with dill, and a client does not
 pickle. Each provider method makes its own client for the region it is given as an input.
+
+Transient failures (throttling, 5xx, dropped connections) are retried by botocore's standard retry mode,
+which knows Connect's throttling codes. Waits poll until a deadline and then say what to do next: a create
+whose wait times out has made its resource, and the next `up` adopts it and keeps waiting.
 """
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import boto3
@@ -14,9 +19,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 T = TypeVar("T")
-THROTTLING_CODES = frozenset({"TooManyRequestsException", "ThrottlingException", "LimitExceededException"})
-Sleep = Callable[[float], None]
-Clock = Callable[[], float]
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=10, read_timeout=30)
+QUOTA_CODES = frozenset({"LimitExceededException", "ServiceQuotaExceededException"})
+NOT_READY = "ResourceNotReadyException"
+NOT_FOUND = "ResourceNotFoundException"
+RUN_UP_AGAIN = "AWS goes on working on it: run `pulumi up` again to adopt it and wait on"
 
 
 class ProviderError(Exception):
@@ -24,8 +31,8 @@ class ProviderError(Exception):
 
 
 def connect_client(region: str) -> Any:
-    """An Amazon Connect client for `region`; retries are ours (see with_backoff), so botocore makes one try."""
-    return boto3.client("connect", region_name=region, config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    """An Amazon Connect client for `region` with botocore's standard retries."""
+    return boto3.client("connect", region_name=region, config=RETRIES)
 
 
 def client_token(*parts: str) -> str:
@@ -37,38 +44,65 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _sleep(seconds: float) -> None:
-    """Looked up at call time, so a test can replace `time.sleep`."""
-    time.sleep(seconds)
+def error_message(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Message", ""))
 
 
-def with_backoff(call: Callable[[], T], *, attempts: int = 6, base_seconds: float = 0.5, sleep: Sleep = _sleep) -> T:
-    """Run `call`, retrying throttling errors with exponential backoff (Connect's quotas are ~2 requests/s)."""
-    for attempt in range(attempts):
+@contextmanager
+def quota_explained(action: str) -> Iterator[None]:
+    """Turn a reached service quota into an error that says so (botocore may have retried it first: its
+    standard mode counts LimitExceededException as throttling)."""
+    try:
+        yield
+    except ClientError as error:
+        if error_code(error) not in QUOTA_CODES:
+            raise
+        raise ProviderError(
+            f"{action}: a service quota is reached ({error_code(error)}: {error_message(error)}); "
+            "request an increase in Service Quotas or remove what is unused, then run `pulumi up` again"
+        ) from error
+
+
+def not_ready_is_pending(check: Callable[[], T | None]) -> Callable[[], T | None]:
+    """`check`, reading ResourceNotReadyException as "not yet" so a wait polls on."""
+
+    def guarded() -> T | None:
         try:
-            return call()
+            return check()
         except ClientError as error:
-            if error_code(error) not in THROTTLING_CODES or attempt == attempts - 1:
-                raise
-            sleep(base_seconds * 2**attempt)
-    raise AssertionError("unreachable")
+            if error_code(error) == NOT_READY:
+                return None
+            raise
+
+    return guarded
 
 
-def wait_for(
-    check: Callable[[], T | None],
-    *,
-    what: str,
-    timeout_seconds: float,
-    poll_seconds: float,
-    sleep: Sleep = _sleep,
-    clock: Clock = time.monotonic,
-) -> T:
-    """Poll `check` until it returns a value; raise ProviderError naming `what` when the time is up."""
-    deadline = clock() + timeout_seconds
+class Deadline:
+    """One time budget shared by every wait of an operation (a create that adopts, then waits twice)."""
+
+    def __init__(self, seconds: float, advice: str) -> None:
+        self.seconds = seconds
+        self.advice = advice
+        self.ends = time.monotonic() + seconds
+
+    def wait_for(self, check: Callable[[], T | None], *, what: str, poll_seconds: float) -> T:
+        """Poll `check` until it returns a value; raise ProviderError naming `what` when the time is up."""
+        guarded = not_ready_is_pending(check)
+        while True:
+            result = guarded()
+            if result is not None:
+                return result
+            if time.monotonic() >= self.ends:
+                raise ProviderError(f"timed out after {self.seconds:.0f}s waiting for {what}; {self.advice}")
+            time.sleep(poll_seconds)
+
+
+def pages(call: Callable[..., dict[str, Any]], key: str, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every item of a NextToken-paginated Connect list call."""
+    token: str | None = None
     while True:
-        result = check()
-        if result is not None:
-            return result
-        if clock() >= deadline:
-            raise ProviderError(f"timed out after {timeout_seconds:.0f}s waiting for {what}")
-        sleep(poll_seconds)
+        page = call(**params, **({"NextToken": token} if token else {}))
+        yield from page.get(key, [])
+        token = page.get("NextToken")
+        if not token:
+            return

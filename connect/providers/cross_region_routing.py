@@ -14,20 +14,21 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from connect.providers.calls import connect_client, with_backoff
+from connect.providers.calls import connect_client
 from connect.providers.props import props_of
 
 
-def apply_routing(props: dict[str, Any]) -> None:
-    client = connect_client(props["region"])
-    with_backoff(
-        lambda: client.update_cross_region_routing(InstanceId=props["instance_id"], IsolatedAll=not props["enabled"])
-    )
+def set_isolation(props: dict[str, Any], isolated: bool) -> None:
+    connect_client(props["region"]).update_cross_region_routing(InstanceId=props["instance_id"], IsolatedAll=isolated)
 
 
 class CrossRegionRoutingProvider(ResourceProvider):
-    """UpdateCrossRegionRouting on create and update (IsolatedAll = not enabled); read from
-    GetCrossRegionRouting. Delete leaves the instance's setting as it is: the instance owns it."""
+    """Whether contacts may be routed to agents signed in to the other region.
+
+    UpdateCrossRegionRouting exists only for instances enabled for global routing, so nothing is called
+    while routing is not wanted: create with `enabled` false makes no call. Turning it on calls
+    IsolatedAll=false; turning it off again calls IsolatedAll=true. Read asks GetCrossRegionRouting only
+    when enabled. Delete leaves the instance's setting as it is: the instance owns it."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(key, f"{key} is required") for key in ("instance_id", "region") if not news.get(key)]
@@ -41,16 +42,19 @@ class CrossRegionRoutingProvider(ResourceProvider):
         return DiffResult(changes=changed, replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        apply_routing(props)
+        if props["enabled"]:
+            set_isolation(props, isolated=False)
         return CreateResult(id_=f"{props['instance_id']}/cross-region-routing", outs=props)
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        apply_routing(news)
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        if olds.get("enabled") != news["enabled"]:
+            set_isolation(news, isolated=not news["enabled"])
         return UpdateResult(outs=news)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = connect_client(props["region"])
-        response = with_backoff(lambda: client.get_cross_region_routing(InstanceId=props["instance_id"]))
+        if not props.get("enabled"):
+            return ReadResult(id_, props)
+        response = connect_client(props["region"]).get_cross_region_routing(InstanceId=props["instance_id"])
         return ReadResult(id_, {**props, "enabled": not response.get("IsolatedRegions")})
 
 

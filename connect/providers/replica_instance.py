@@ -15,41 +15,65 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from connect.providers.calls import ProviderError, client_token, connect_client, error_code, wait_for, with_backoff
+from connect.providers.calls import (
+    NOT_FOUND,
+    RUN_UP_AGAIN,
+    Deadline,
+    ProviderError,
+    client_token,
+    connect_client,
+    error_code,
+    pages,
+    quota_explained,
+)
 from connect.providers.props import props_of
 
 COMPLETE = "INSTANCE_REPLICATION_COMPLETE"
+DELETING = "INSTANCE_REPLICA_DELETING"
 FAILED = frozenset({"INSTANCE_REPLICATION_FAILED", "INSTANCE_REPLICATION_DELETION_FAILED"})
+GROUP_ACTIVE = "ACTIVE"
+GROUP_FAILED = frozenset({"CREATION_FAILED", "DELETION_FAILED"})
 REPLACE_ON = ("instance_id", "source_region", "replica_region", "replica_alias")
-REQUIRED = (*REPLACE_ON, "timeout_seconds", "poll_seconds")
+TUNING = ("timeout_seconds", "poll_seconds")
+REQUIRED = (*REPLACE_ON, *TUNING)
+TIMEOUT_KEY = "connectdr:contactCenter.instance.replicationTimeoutMinutes"
 
 
-def replication_status(props: dict[str, Any]) -> dict[str, str] | None:
-    """The replica region's entry of DescribeInstance's ReplicationStatusSummaryList (source region)."""
-    client = connect_client(props["source_region"])
-    response = with_backoff(lambda: client.describe_instance(InstanceId=props["instance_id"]))
+def describe_source(props: dict[str, Any]) -> dict[str, Any]:
+    """DescribeInstance on the source (ReplicationConfiguration sits beside Instance in the response)."""
+    return connect_client(props["source_region"]).describe_instance(InstanceId=props["instance_id"])
+
+
+def replication_summary(response: dict[str, Any], replica_region: str) -> dict[str, str] | None:
+    """The replica region's entry of ReplicationStatusSummaryList, or None when it is not listed."""
     summaries = response.get("ReplicationConfiguration", {}).get("ReplicationStatusSummaryList", [])
-    return next((summary for summary in summaries if summary.get("Region") == props["replica_region"]), None)
+    return next((summary for summary in summaries if summary.get("Region") == replica_region), None)
 
 
-def default_traffic_group(props: dict[str, Any]) -> dict[str, str]:
-    """The traffic distribution group that replication creates (IsDefault); it cannot be deleted."""
+def replica_arn(source_arn: str, replica_region: str) -> str:
+    """The replica keeps the source's id: its ARN is the source's with the replica region."""
+    parts = source_arn.split(":")
+    return ":".join([*parts[:3], replica_region, *parts[4:]])
+
+
+def default_group(props: dict[str, Any]) -> dict[str, Any] | None:
+    """The traffic distribution group replication creates (IsDefault), once it is listed."""
     client = connect_client(props["source_region"])
-    token: str | None = None
-    while True:
-        page_args = {"InstanceId": props["instance_id"], "MaxResults": 10, **({"NextToken": token} if token else {})}
-        page = with_backoff(lambda args=page_args: client.list_traffic_distribution_groups(**args))
-        for group in page.get("TrafficDistributionGroupSummaryList", []):
-            if group.get("IsDefault"):
-                return group
-        token = page.get("NextToken")
-        if not token:
-            raise ProviderError(f"no default traffic distribution group on instance {props['instance_id']}")
+    groups = pages(
+        client.list_traffic_distribution_groups,
+        "TrafficDistributionGroupSummaryList",
+        InstanceId=props["instance_id"],
+        MaxResults=10,
+    )
+    return next((group for group in groups if group.get("IsDefault")), None)
 
 
 class ReplicaInstanceProvider(ResourceProvider):
-    """Create: ReplicateInstance, then wait for INSTANCE_REPLICATION_COMPLETE. Delete: DeleteInstance in the
-    replica region, then wait until the source no longer lists the replica."""
+    """Create adopts a replica an earlier attempt started (DescribeInstance lists it) or calls
+    ReplicateInstance, then waits for INSTANCE_REPLICATION_COMPLETE and for the default traffic
+    distribution group to be ACTIVE (numbers are claimed to it and its split set only then). Delete:
+    DeleteInstance with the plain instance id in the replica region, then wait until the source stops
+    listing the replica."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(key, f"{key} is required") for key in REQUIRED if news.get(key) in (None, "")]
@@ -59,73 +83,120 @@ class ReplicaInstanceProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in REPLACE_ON if olds.get(key) != news.get(key)]
-        changed = replaces or [key for key in ("timeout_seconds", "poll_seconds") if olds.get(key) != news.get(key)]
+        changed = replaces or [key for key in TUNING if olds.get(key) != news.get(key)]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = connect_client(props["source_region"])
-        response = with_backoff(
-            lambda: client.replicate_instance(
-                InstanceId=props["instance_id"],
-                ReplicaRegion=props["replica_region"],
-                ReplicaAlias=props["replica_alias"],
-                ClientToken=client_token("replicate", props["instance_id"], props["replica_region"]),
-            )
+        deadline = Deadline(float(props["timeout_seconds"]), f"{RUN_UP_AGAIN}, or raise {TIMEOUT_KEY}")
+        arn = self._adopt_or_replicate(props)
+        status = deadline.wait_for(
+            lambda: self._replicated(props),
+            what=f"the replica of {props['instance_id']} in {props['replica_region']} to reach {COMPLETE}",
+            poll_seconds=float(props["poll_seconds"]),
         )
-        status = self._wait_complete(props)
-        group = default_traffic_group(props)
+        group = deadline.wait_for(
+            lambda: self._default_group_active(props),
+            what=f"the default traffic distribution group of {props['instance_id']} to be {GROUP_ACTIVE}",
+            poll_seconds=float(props["poll_seconds"]),
+        )
         outs = {
             **props,
-            "replica_arn": response["Arn"],
+            "replica_arn": arn,
             "replication_status": status,
             "default_tdg_id": group["Id"],
             "default_tdg_arn": group["Arn"],
         }
-        return CreateResult(id_=response["Arn"], outs=outs)
+        return CreateResult(id_=arn, outs=outs)
 
-    def _wait_complete(self, props: dict[str, Any]) -> str:
-        def complete() -> str | None:
-            summary = replication_status(props)
-            status = summary.get("ReplicationStatus") if summary else None
-            if status in FAILED:
-                reason = summary.get("ReplicationStatusReason", "no reason given") if summary else ""
-                raise ProviderError(f"replication to {props['replica_region']} failed: {status}: {reason}")
-            return status if status == COMPLETE else None
+    def _adopt_or_replicate(self, props: dict[str, Any]) -> str:
+        """The replica's ARN: of the replica an earlier attempt started, or of a new one."""
+        response = describe_source(props)
+        source_arn = response["Instance"]["Arn"]
+        summary = replication_summary(response, props["replica_region"])
+        if summary is not None:
+            self._raise_if_unusable(props, summary)
+            return replica_arn(source_arn, props["replica_region"])
+        client = connect_client(props["source_region"])
+        try:
+            with quota_explained(f"replicating {props['instance_id']}"):
+                created = client.replicate_instance(
+                    InstanceId=props["instance_id"],
+                    ReplicaRegion=props["replica_region"],
+                    ReplicaAlias=props["replica_alias"],
+                    ClientToken=client_token("replicate", props["instance_id"], props["replica_region"]),
+                )
+        except ClientError as error:
+            if error_code(error) != "InvalidRequestException":
+                raise
+            # "already replicated": a concurrent or lost earlier call made it; adopt it if it is ours.
+            summary = replication_summary(describe_source(props), props["replica_region"])
+            if summary is None:
+                raise
+            self._raise_if_unusable(props, summary)
+            return replica_arn(source_arn, props["replica_region"])
+        return str(created["Arn"])
 
-        return wait_for(
-            complete,
-            what=f"replica of {props['instance_id']} in {props['replica_region']} to reach {COMPLETE}",
-            timeout_seconds=float(props["timeout_seconds"]),
-            poll_seconds=float(props["poll_seconds"]),
-        )
+    def _raise_if_unusable(self, props: dict[str, Any], summary: dict[str, str]) -> None:
+        status = summary.get("ReplicationStatus")
+        if status == DELETING:
+            raise ProviderError(
+                f"the replica in {props['replica_region']} is being deleted; run `pulumi up` again once "
+                "DescribeInstance no longer lists it"
+            )
+        if status in FAILED:
+            reason = summary.get("ReplicationStatusReason") or "no reason given"
+            raise ProviderError(
+                f"replication to {props['replica_region']} failed: {status}: {reason}; delete the replica "
+                f"(DeleteInstance in {props['replica_region']}) and run `pulumi up` again"
+            )
+
+    def _replicated(self, props: dict[str, Any]) -> str | None:
+        summary = replication_summary(describe_source(props), props["replica_region"])
+        if summary is None:
+            return None
+        status = summary.get("ReplicationStatus")
+        if status in FAILED or status == DELETING:
+            self._raise_if_unusable(props, summary)
+        return status if status == COMPLETE else None
+
+    def _default_group_active(self, props: dict[str, Any]) -> dict[str, Any] | None:
+        group = default_group(props)
+        status = group.get("Status") if group else None
+        if status in GROUP_FAILED:
+            raise ProviderError(f"the default traffic distribution group of {props['instance_id']} is {status}")
+        return group if status == GROUP_ACTIVE else None
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs={**olds, **news})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        summary = replication_status(props)
+        try:
+            summary = replication_summary(describe_source(props), props["replica_region"])
+        except ClientError as error:
+            if error_code(error) != NOT_FOUND:
+                raise
+            summary = None  # the source instance itself is gone, and its replica with it
         if summary is None:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "replication_status": summary.get("ReplicationStatus")})
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
         client = connect_client(props["replica_region"])
         try:
-            with_backoff(lambda: client.delete_instance(InstanceId=id_))
+            client.delete_instance(InstanceId=props["instance_id"])
         except ClientError as error:
-            if error_code(error) != "ResourceNotFoundException":
+            if error_code(error) != NOT_FOUND:
                 raise
 
         def gone() -> bool | None:
-            summary = replication_status(props)
+            summary = replication_summary(describe_source(props), props["replica_region"])
             if summary and summary.get("ReplicationStatus") == "INSTANCE_REPLICATION_DELETION_FAILED":
                 raise ProviderError(f"deleting the replica failed: {summary.get('ReplicationStatusReason')}")
             return True if summary is None else None
 
-        wait_for(
+        Deadline(float(props["timeout_seconds"]), "run `pulumi destroy` again to wait on").wait_for(
             gone,
-            what=f"replica in {props['replica_region']} to be deleted",
-            timeout_seconds=float(props["timeout_seconds"]),
+            what=f"the replica in {props['replica_region']} to be deleted",
             poll_seconds=float(props["poll_seconds"]),
         )
 

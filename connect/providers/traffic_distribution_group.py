@@ -15,72 +15,119 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from connect.providers.calls import ProviderError, client_token, connect_client, error_code, wait_for, with_backoff
+from connect.providers.calls import (
+    NOT_FOUND,
+    RUN_UP_AGAIN,
+    Deadline,
+    ProviderError,
+    client_token,
+    connect_client,
+    error_code,
+    pages,
+    quota_explained,
+)
 from connect.providers.props import props_of
 
 ACTIVE = "ACTIVE"
 FAILED = frozenset({"CREATION_FAILED", "DELETION_FAILED"})
+PENDING_DELETION = "PENDING_DELETION"
 REPLACE_ON = ("name", "instance_arn", "region", "description")
+TUNING = ("timeout_seconds", "poll_seconds")
 
 
 def describe_group(region: str, group_id: str) -> dict[str, Any] | None:
     """DescribeTrafficDistributionGroup, or None once the group is gone."""
     client = connect_client(region)
     try:
-        response = with_backoff(lambda: client.describe_traffic_distribution_group(TrafficDistributionGroupId=group_id))
+        response = client.describe_traffic_distribution_group(TrafficDistributionGroupId=group_id)
     except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
+        if error_code(error) == NOT_FOUND:
             return None
         raise
-    return response["TrafficDistributionGroup"]
+    return dict(response["TrafficDistributionGroup"])
+
+
+def group_named(props: dict[str, Any]) -> dict[str, Any] | None:
+    """The instance's custom group with this name (names are unique per instance), if there is one."""
+    client = connect_client(props["region"])
+    groups = pages(
+        client.list_traffic_distribution_groups,
+        "TrafficDistributionGroupSummaryList",
+        InstanceId=props["instance_arn"],
+        MaxResults=10,
+    )
+    return next((group for group in groups if group.get("Name") == props["name"] and not group.get("IsDefault")), None)
+
+
+def usable(props: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
+    """`group`, unless its status means it cannot be adopted."""
+    status = group.get("Status")
+    if status in FAILED:
+        raise ProviderError(
+            f"traffic distribution group {props['name']} ({group['Id']}) is {status}; delete it "
+            "(DeleteTrafficDistributionGroup) and run `pulumi up` again"
+        )
+    if status == PENDING_DELETION:
+        raise ProviderError(
+            f"traffic distribution group {props['name']} ({group['Id']}) is being deleted; run `pulumi up` again "
+            "once it is gone"
+        )
+    return group
 
 
 class TrafficDistributionGroupProvider(ResourceProvider):
-    """Create, then wait for ACTIVE (numbers can be claimed and splits changed only then). There is no update
-    API for a group's name or description: changing them replaces the group. The default group that
-    replication creates is never managed here: it cannot be deleted."""
+    """Create adopts the instance's group of that name if an earlier attempt made it (or a concurrent one
+    answers ResourceConflictException), else creates it; then waits for ACTIVE (numbers can be claimed and
+    splits changed only then). There is no update API for a group's name or description: changing them
+    replaces the group. The default group that replication creates is never managed here."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        required = (*REPLACE_ON, "timeout_seconds", "poll_seconds")
+        required = (*REPLACE_ON, *TUNING)
         failures = [CheckFailure(key, f"{key} is required") for key in required if news.get(key) in (None, "")]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [key for key in REPLACE_ON if olds.get(key) != news.get(key)]
-        changed = replaces or [key for key in ("timeout_seconds", "poll_seconds") if olds.get(key) != news.get(key)]
+        changed = replaces or [key for key in TUNING if olds.get(key) != news.get(key)]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = connect_client(props["region"])
-        response = with_backoff(
-            lambda: client.create_traffic_distribution_group(
-                Name=props["name"],
-                InstanceId=props["instance_arn"],
-                Description=props["description"],
-                ClientToken=client_token("tdg", props["instance_arn"], props["name"]),
-            )
-        )
-        status = self._wait(props, response["Id"], until=ACTIVE)
-        return CreateResult(
-            id_=response["Id"], outs={**props, "tdg_id": response["Id"], "arn": response["Arn"], "status": status}
-        )
-
-    def _wait(self, props: dict[str, Any], group_id: str, until: str | None) -> str:
-        def reached() -> str | None:
-            group = describe_group(props["region"], group_id)
-            status = group["Status"] if group else None
-            if status in FAILED:
-                raise ProviderError(f"traffic distribution group {props['name']} is {status}")
-            if until is None:
-                return "DELETED" if group is None else None
-            return status if status == until else None
-
-        return wait_for(
-            reached,
-            what=f"traffic distribution group {props['name']} to be {until or 'deleted'}",
-            timeout_seconds=float(props["timeout_seconds"]),
+        deadline = Deadline(float(props["timeout_seconds"]), RUN_UP_AGAIN)
+        group = self._adopt_or_create(props)
+        status = deadline.wait_for(
+            lambda: self._status_when(props, group["Id"], ACTIVE),
+            what=f"traffic distribution group {props['name']} to be {ACTIVE}",
             poll_seconds=float(props["poll_seconds"]),
         )
+        return CreateResult(
+            id_=group["Id"], outs={**props, "tdg_id": group["Id"], "arn": group["Arn"], "status": status}
+        )
+
+    def _adopt_or_create(self, props: dict[str, Any]) -> dict[str, Any]:
+        if existing := group_named(props):
+            return usable(props, existing)
+        client = connect_client(props["region"])
+        try:
+            with quota_explained(f"creating traffic distribution group {props['name']}"):
+                return dict(
+                    client.create_traffic_distribution_group(
+                        Name=props["name"],
+                        InstanceId=props["instance_arn"],
+                        Description=props["description"],
+                        ClientToken=client_token("tdg", props["instance_arn"], props["name"]),
+                    )
+                )
+        except ClientError as error:
+            if error_code(error) != "ResourceConflictException" or not (existing := group_named(props)):
+                raise
+            return usable(props, existing)
+
+    def _status_when(self, props: dict[str, Any], group_id: str, wanted: str) -> str | None:
+        group = describe_group(props["region"], group_id)
+        status = group["Status"] if group else None
+        if status in FAILED:
+            raise ProviderError(f"traffic distribution group {props['name']} is {status}")
+        return status if status == wanted else None
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(outs={**olds, **news})
@@ -97,9 +144,20 @@ class TrafficDistributionGroupProvider(ResourceProvider):
             return
         if group.get("IsDefault"):
             raise ProviderError(f"{group['Name']} is the default traffic distribution group and cannot be deleted")
-        client = connect_client(props["region"])
-        with_backoff(lambda: client.delete_traffic_distribution_group(TrafficDistributionGroupId=id_))
-        self._wait(props, id_, until=None)
+        if group.get("Status") != PENDING_DELETION:
+            connect_client(props["region"]).delete_traffic_distribution_group(TrafficDistributionGroupId=id_)
+
+        def gone() -> bool | None:
+            remaining = describe_group(props["region"], id_)
+            if remaining and remaining.get("Status") in FAILED:
+                raise ProviderError(f"traffic distribution group {props['name']} is {remaining['Status']}")
+            return True if remaining is None else None
+
+        Deadline(float(props["timeout_seconds"]), "run `pulumi destroy` again to wait on").wait_for(
+            gone,
+            what=f"traffic distribution group {props['name']} to be deleted",
+            poll_seconds=float(props["poll_seconds"]),
+        )
 
 
 @dataclass

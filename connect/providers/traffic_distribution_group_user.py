@@ -1,4 +1,9 @@
-"""TrafficDistributionGroupUser: puts an agent in a traffic distribution group (source region)."""
+"""TrafficDistributionGroupUser: puts an agent in a traffic distribution group (source region).
+
+Agents are moved between regions only by the group they belong to: Connect asks for every agent to be
+associated with the default group or a custom one after replication. Users may be given by id or ARN;
+they are compared by id, the form ListTrafficDistributionGroupUsers returns.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,53 +12,92 @@ import pulumi
 from botocore.exceptions import ClientError
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider
 
-from connect.providers.calls import connect_client, error_code, with_backoff
+from connect.providers.calls import NOT_FOUND, Deadline, connect_client, error_code, pages
 from connect.providers.props import props_of
 
 KEYS = ("tdg_id", "user_id", "instance_id", "region")
+IDENTITY = ("tdg_id", "instance_id", "region")
+TUNING = ("timeout_seconds", "poll_seconds")
+ALREADY_ASSOCIATED = frozenset({"ResourceConflictException", "InvalidRequestException"})
+
+
+def plain_id(identifier: str) -> str:
+    """The id at the end of a Connect ARN (`.../agent/<id>`, `.../traffic-distribution-group/<id>`), or the
+    identifier itself."""
+    return identifier.rsplit("/", 1)[-1]
+
+
+def is_member(props: dict[str, Any]) -> bool | None:
+    """Whether the user is in the group; None when the group itself is gone."""
+    client = connect_client(props["region"])
+    members = pages(
+        client.list_traffic_distribution_group_users,
+        "TrafficDistributionGroupUserSummaryList",
+        TrafficDistributionGroupId=props["tdg_id"],
+        MaxResults=100,
+    )
+    try:
+        return any(plain_id(user.get("UserId", "")) == plain_id(props["user_id"]) for user in members)
+    except ClientError as error:
+        if error_code(error) == NOT_FOUND:
+            return None
+        raise
 
 
 class TrafficDistributionGroupUserProvider(ResourceProvider):
-    """Associate on create, disassociate on delete; any change replaces. The user must exist in both regions'
-    instances (replication mirrors users)."""
+    """Associate on create (a user already in the group counts as done, so a retried create succeeds),
+    disassociate on delete. A user that is not yet in both instances (replication mirrors users) answers
+    ResourceNotFoundException: create waits for it, bounded."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return CheckResult(news, [CheckFailure(key, f"{key} is required") for key in KEYS if not news.get(key)])
+        failures = [CheckFailure(key, f"{key} is required") for key in (*KEYS, *TUNING) if not news.get(key)]
+        return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [key for key in KEYS if olds.get(key) != news.get(key)]
-        return DiffResult(changes=bool(replaces), replaces=replaces, delete_before_replace=True)
+        replaces = [key for key in IDENTITY if olds.get(key) != news.get(key)]
+        if plain_id(str(olds.get("user_id", ""))) != plain_id(str(news.get("user_id", ""))):
+            replaces.append("user_id")
+        changed = replaces or [key for key in TUNING if olds.get(key) != news.get(key)]
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        deadline = Deadline(
+            float(props["timeout_seconds"]),
+            "check that the user exists in the source instance (Connect mirrors it to the replica) and run "
+            "`pulumi up` again",
+        )
+        deadline.wait_for(
+            lambda: self._associated(props),
+            what=f"user {props['user_id']} to be associable with traffic distribution group {props['tdg_id']}",
+            poll_seconds=float(props["poll_seconds"]),
+        )
+        return CreateResult(id_=f"{plain_id(props['tdg_id'])}/{plain_id(props['user_id'])}", outs=props)
+
+    def _associated(self, props: dict[str, Any]) -> bool | None:
         client = connect_client(props["region"])
-        with_backoff(
-            lambda: client.associate_traffic_distribution_group_user(
+        try:
+            client.associate_traffic_distribution_group_user(
                 TrafficDistributionGroupId=props["tdg_id"], UserId=props["user_id"], InstanceId=props["instance_id"]
             )
-        )
-        return CreateResult(id_=f"{props['tdg_id']}/{props['user_id']}", outs=props)
+        except ClientError as error:
+            if error_code(error) == NOT_FOUND:
+                return None
+            if error_code(error) in ALREADY_ASSOCIATED and is_member(props):
+                return True
+            raise
+        return True
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = connect_client(props["region"])
-        paginator = client.get_paginator("list_traffic_distribution_group_users")
-        for page in paginator.paginate(TrafficDistributionGroupId=props["tdg_id"]):
-            if any(
-                user.get("UserId") == props["user_id"]
-                for user in page.get("TrafficDistributionGroupUserSummaryList", [])
-            ):
-                return ReadResult(id_, props)
-        return ReadResult(None, {})
+        return ReadResult(id_, props) if is_member(props) else ReadResult(None, {})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         client = connect_client(props["region"])
         try:
-            with_backoff(
-                lambda: client.disassociate_traffic_distribution_group_user(
-                    TrafficDistributionGroupId=props["tdg_id"], UserId=props["user_id"], InstanceId=props["instance_id"]
-                )
+            client.disassociate_traffic_distribution_group_user(
+                TrafficDistributionGroupId=props["tdg_id"], UserId=props["user_id"], InstanceId=props["instance_id"]
             )
         except ClientError as error:
-            if error_code(error) != "ResourceNotFoundException":
+            if error_code(error) != NOT_FOUND:
                 raise
 
 
@@ -63,10 +107,12 @@ class TrafficDistributionGroupUserArgs:
     user_id: str
     instance_id: pulumi.Input[str]
     region: str
+    timeout_seconds: int = 300
+    poll_seconds: int = 10
 
 
 class TrafficDistributionGroupUser(pulumi.dynamic.Resource, module="connect", name="TrafficDistributionGroupUser"):
-    """One agent's membership in a custom traffic distribution group."""
+    """One agent's membership in a traffic distribution group (the default one or a custom one)."""
 
     def __init__(
         self, name: str, args: TrafficDistributionGroupUserArgs, opts: pulumi.ResourceOptions | None = None

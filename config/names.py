@@ -1,0 +1,90 @@
+"""Names the program derives from the instance alias, and the AWS limits they must fit.
+
+The components build these names from the suffixes here, and the config rule below checks every one of
+them for the configured alias, so a config that passes cannot make a name AWS rejects mid-deploy. Names
+built from fixed logical names (auto-named roles, queues, rules) do not depend on config; a test checks them
+on the plan.
+"""
+
+from config.problems import Problem, key_path
+from config.stack import StackConfig
+
+PREFIX = "connectdr-"
+REPLICA_ALIAS_SUFFIX = "-replica"
+CUSTOMER_LOOKUP = "-customer-lookup"
+STREAM_SYNC = "-stream-sync"
+FAILOVER_CONTROLLER = "-failover-controller"
+REGION_HEALTH = "-region-health"
+FUNCTION_SUFFIXES = (CUSTOMER_LOOKUP, STREAM_SYNC, FAILOVER_CONTROLLER)
+TABLE_SUFFIXES = ("-contacts", "-agent_state", "-customers", "-config")
+LOG_GROUP_PREFIX = "/aws/lambda/"
+ACCOUNT_ID_LENGTH = 12
+ALIAS_KEY = key_path("contactCenter", "instance", "alias")
+
+DIRECTORY_ALIAS_LIMIT = 45
+LAMBDA_FUNCTION_LIMIT = 64
+LOG_GROUP_LIMIT = 512
+DYNAMODB_TABLE_LIMIT = 255
+ALARM_NAME_LIMIT = 255
+DASHBOARD_NAME_LIMIT = 255
+BUCKET_NAME_LIMIT = 63
+
+
+def name_prefix(alias: str) -> str:
+    """What every name of this deployment starts with."""
+    return f"{PREFIX}{alias}"
+
+
+def replica_alias(alias: str) -> str:
+    """The replica instance's directory alias (aliases are unique across AWS, so it differs from the source's)."""
+    return f"{alias}{REPLICA_ALIAS_SUFFIX}"
+
+
+def recordings_bucket_name(prefix: str, region: str, account_id: str) -> str:
+    """One bucket per region, the same name from either stack (replication needs both); lower case, as S3
+    requires, and the prefix gives way when too long."""
+    suffix = f"-rec-{region}-{account_id}"
+    return f"{prefix.lower()[: BUCKET_NAME_LIMIT - len(suffix)].rstrip('-')}{suffix}"
+
+
+def derived_names(alias: str, regions: tuple[str, str]) -> list[tuple[str, str, int]]:
+    """(what, name, limit) of every name derived from the alias, in both regions."""
+    prefix = name_prefix(alias)
+    names = [("replica instance alias", replica_alias(alias), DIRECTORY_ALIAS_LIMIT)]
+    for suffix in FUNCTION_SUFFIXES:
+        names.append(("Lambda function name", prefix + suffix, LAMBDA_FUNCTION_LIMIT))
+        names.append(("log group name", LOG_GROUP_PREFIX + prefix + suffix, LOG_GROUP_LIMIT))
+    names += [("DynamoDB table name", prefix + suffix, DYNAMODB_TABLE_LIMIT) for suffix in TABLE_SUFFIXES]
+    names.append(("CloudWatch alarm name", prefix + REGION_HEALTH, ALARM_NAME_LIMIT))
+    for region in regions:
+        names.append(("CloudWatch dashboard name", f"{prefix}-{region}", DASHBOARD_NAME_LIMIT))
+        bucket = recordings_bucket_name(prefix, region, "0" * ACCOUNT_ID_LENGTH)
+        names.append(("S3 bucket name", bucket, BUCKET_NAME_LIMIT))
+    return names
+
+
+def longest_alias(regions: tuple[str, str]) -> int:
+    """The longest alias whose derived names all fit."""
+    return max(
+        length
+        for length in range(1, DIRECTORY_ALIAS_LIMIT + 1)
+        if all(len(name) <= limit for _, name, limit in derived_names("a" * length, regions))
+    )
+
+
+def names_within_limits(cfg: StackConfig) -> list[Problem]:
+    """A config error on the alias when a name derived from it would exceed its service's limit."""
+    if cfg.contact_center is None:
+        return []
+    alias = cfg.contact_center.instance.alias
+    too_long = [
+        (what, name, limit) for what, name, limit in derived_names(alias, cfg.regions.pair) if len(name) > limit
+    ]
+    if not too_long:
+        return []
+    what, name, limit = too_long[0]
+    rule = (
+        f"at most {longest_alias(cfg.regions.pair)} characters: the {what} {name!r} derived from it would be "
+        f"{len(name)} characters, over the limit of {limit}"
+    )
+    return [Problem(ALIAS_KEY, alias, rule)]
