@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from config.placement import ROLE_KEYS, empty_stack_file, keys_of_other_roles, misplaced_keys, other_role_keys
 from config.problems import NAMESPACE, NOT_SHOWN, ConfigError, Problem, key_path
-from config.rules import check_rules
+from config.rules import check_rules, supported_pair
 from config.secret_keys import check_preshared_keys, plain_text_credentials, secret_names_by_region
 from config.sources import ConfigFiles, ConfigSourceError, read_config_files
 from config.stack import StackConfig
@@ -65,7 +65,8 @@ def _validate(raw: Mapping[str, Any]) -> tuple[StackConfig | None, list[Problem]
 
 
 def _aws_region(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
-    if aws_region is None or aws_region == cfg.region:
+    """aws:region must be the region the role and pair give this stack (unless the pair itself is wrong)."""
+    if aws_region is None or aws_region == cfg.region or supported_pair(cfg):
         return []
     rule = f"must equal this stack's region {cfg.region} (connectdr:role {cfg.role}, connectdr:regions)"
     return [Problem("aws:region", aws_region, rule)]

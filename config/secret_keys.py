@@ -5,6 +5,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from config.network import SECRET_KEY_NAME_PATTERN
 from config.problems import NAMESPACE, Problem
 from config.regions import SUPPORTED_PAIRS
 
@@ -27,7 +28,7 @@ def secret_names_by_region(network: Any) -> dict[str, list[str]]:
     for region, leg in _mapping(_mapping(network).get("legs")).items():
         for tunnel in _list(_mapping(leg).get("vpnTunnels")):
             name = _mapping(tunnel).get("presharedKeySecret")
-            if isinstance(name, str):
+            if isinstance(name, str) and re.fullmatch(SECRET_KEY_NAME_PATTERN, name):  # else the model reports it
                 names.setdefault(str(region), []).append(name)
     return names
 
@@ -35,7 +36,7 @@ def secret_names_by_region(network: Any) -> dict[str, list[str]]:
 def _leg_owners(raw: Mapping[str, Any]) -> dict[str, str] | None:
     """region -> the role of the stack that deploys it, when the role and a supported pair say so."""
     regions = _mapping(raw.get("regions"))
-    pair = (regions.get("source"), regions.get("replica"))
+    pair = (str(regions.get("source")), str(regions.get("replica")))
     if raw.get("role") not in ("primary", "secondary") or pair not in SUPPORTED_PAIRS:
         return None
     return {pair[0]: "primary", pair[1]: "secondary"}

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from conftest import structured
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from config import ConfigError, StackConfig
 from config.wording import PATTERN_WORDS, rule_in_words
@@ -533,3 +535,52 @@ def test_with_a_broken_role_keys_present_are_still_checked_for_secrecy(stack_fil
     assert lines[0] == "connectdr:role = 'boss': must be one of: primary, secondary"
     assert any(line.startswith("connectdr:vpnPskUsw2ConnATunnel1 = [secret]: stored in plain text") for line in lines)
     assert "Plain.Text_key4" not in str(raised.value)
+
+
+def test_a_pair_of_one_region_is_reported_once_on_either_stack(stack_files):
+    for name in ("primary", "secondary"):
+        stack = stack_files[name].with_values(regions={"source": "us-west-2", "replica": "us-west-2"})
+        with pytest.raises(ConfigError) as raised:
+            validate_stack_file(stack)
+        assert [problem.key for problem in raised.value.problems] == ["connectdr:regions"], name
+
+
+def _leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [path, *(leaf for key, item in value.items() for leaf in _leaf_paths(item, (*path, key)))]
+    if isinstance(value, list):
+        return [path, *(leaf for index, item in enumerate(value) for leaf in _leaf_paths(item, (*path, index)))]
+    return [path]
+
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 100_000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+    st.lists(st.integers(0, 9), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(0, 9), max_size=2),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_wrong_value_anywhere_is_described_in_words(stack_files, data):
+    stack = stack_files["primary"]
+    key = data.draw(st.sampled_from(["contactCenter", "traffic", "network", "failover", "dataSync", "regions", "tags"]))
+    value = copy.deepcopy(structured(stack, key))
+    path = data.draw(st.sampled_from(_leaf_paths(value)))
+    replacement = data.draw(ANY_VALUE)
+    if path:
+        target = value
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = replacement
+    else:
+        value = replacement
+    try:
+        validate_stack_file(stack.with_values(**{key: value}))
+    except ConfigError as error:
+        for problem in error.problems:
+            assert not PYDANTIC_OR_REGEX.search(problem.rule), problem
