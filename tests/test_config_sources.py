@@ -10,7 +10,8 @@ from conftest import ROOT, edit_config
 from pulumi.automation import StackSettings
 
 from config import ConfigError, ConfigSourceError, read_config_files
-from config.placement import SHARED_KEYS
+from config.loader import TOP_LEVEL_KEYS
+from config.placement import SHARED_KEYS, STACK_KEYS
 from config.sources import DECLARATION_ATTRIBUTES, read_project
 from deploy.stack_files import (
     OFFLINE_PRESHARED_KEY,
@@ -34,6 +35,10 @@ def test_the_stack_files_hold_no_shared_setting_and_the_project_holds_them_all()
         assert stack is not None
         assert {key.removeprefix("connectdr:") for key in stack.config} & set(SHARED_KEYS) == set()
     assert {f"connectdr:{key}" for key in SHARED_KEYS} <= set(read_project(ROOT).config)
+
+
+def test_every_top_level_key_has_one_home():
+    assert sorted(SHARED_KEYS + STACK_KEYS) == sorted(TOP_LEVEL_KEYS)
 
 
 def test_pulumi_yaml_config_follows_the_cli_s_project_schema():
