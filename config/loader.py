@@ -1,24 +1,34 @@
-"""Reads the `connectdr:` stack config, checks every rule and returns it validated, or raises ConfigError."""
+"""Reads the `connectdr:` config, checks every rule and returns it validated, or raises ConfigError listing every
+problem at once: where keys live, the models, the cross-key rules, and the secrets."""
 
+import difflib
 import json
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 from pydantic import ValidationError
 
-from config.problems import NAMESPACE, ConfigError, Problem, key_path
-from config.rules import check_rules, reused_preshared_keys
+from config.placement import ROLE_KEYS, empty_stack_file, keys_of_other_roles, misplaced_keys, other_role_keys
+from config.problems import NAMESPACE, NOT_SHOWN, ConfigError, Problem, key_path
+from config.rules import check_rules, reused_preshared_keys, supported_pair
+from config.secret_keys import check_preshared_keys, plain_text_credentials, secret_names_by_region
+from config.sources import ConfigFiles, ConfigSourceError, read_config_files
 from config.stack import StackConfig
+from config.wording import problems_in_words
 
-SecretLookup = Callable[[str], tuple[str | None, bool]]
-"""Returns (value, stored_as_secret) of a `connectdr:` key; value None when it is not set."""
-
-PRESHARED_KEY = re.compile(r"^[A-Za-z1-9._][A-Za-z0-9._]{7,63}$")
 SCALAR_KEYS = frozenset({"role", "primaryStack"})
 TOP_LEVEL_KEYS = {field.alias or name: name for name, field in StackConfig.model_fields.items()}
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Config as the engine hands it to the program: full key -> text (JSON for structured values)."""
+
+    values: Mapping[str, str]
+    secret_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -29,84 +39,12 @@ class LoadedConfig:
     preshared_keys: Mapping[str, str]
 
 
-def _pydantic_problems(error: ValidationError) -> list[Problem]:
-    problems = []
-    for item in error.errors():
-        loc = [part for part in item["loc"] if isinstance(part, int) or "[" not in str(part)]
-        rule = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "missing":
-            rule, value = "required", None
-        elif item["type"] == "extra_forbidden":
-            rule, value = "unknown key", item["input"]
-        else:
-            value = item["input"]
-        problems.append(Problem(key_path(*loc), value, rule))
-    return problems
-
-
-def _preshared_keys(cfg: StackConfig, secrets: SecretLookup) -> tuple[dict[str, str], list[Problem]]:
-    keys, problems = {}, []
-    for tunnel in cfg.leg.vpn_tunnels:
-        name = tunnel.preshared_key_secret
-        key = f"{NAMESPACE}:{name}"
-        value, is_secret = secrets(name)
-        if value is None:
-            problems.append(Problem(key, None, f"not set: run `pulumi config set --secret {key} <key>`"))
-        elif not is_secret:
-            rule = f"stored in plain text: set it again with `pulumi config set --secret {key}`"
-            problems.append(Problem(key, value, rule, secret=True))
-        elif not PRESHARED_KEY.match(value):
-            rule = "pre-shared keys are 8-64 letters, digits, '.' or '_', not starting with '0'"
-            problems.append(Problem(key, value, rule, secret=True))
-        else:
-            keys[name] = value
-    return keys, problems
-
-
-def parse_stack_config(
-    raw: Mapping[str, Any],
-    *,
-    aws_region: str | None,
-    secrets: SecretLookup,
-    other_keys: Iterable[str] = (),
-) -> LoadedConfig:
-    """Validate raw config values (top-level key -> parsed value). Raises ConfigError listing every problem."""
-    try:
-        cfg = StackConfig.model_validate(dict(raw))
-    except ValidationError as error:
-        raise ConfigError(_pydantic_problems(error)) from None
-    problems = check_rules(cfg)
-    if aws_region is not None and aws_region != cfg.region:
-        rule = f"must equal this stack's region {cfg.region} (connectdr:role {cfg.role}, connectdr:regions)"
-        problems.append(Problem("aws:region", aws_region, rule))
-    secret_names = {tunnel.preshared_key_secret for leg in cfg.network.legs.values() for tunnel in leg.vpn_tunnels}
-    for name in sorted(set(other_keys) - secret_names):
-        allowed = ", ".join(sorted(TOP_LEVEL_KEYS))
-        problems.append(Problem(f"{NAMESPACE}:{name}", "...", f"unknown key; allowed: {allowed} and the PSK secrets"))
-    if not problems and cfg.network.legs.get(cfg.region) is not None:
-        preshared_keys, problems = _preshared_keys(cfg, secrets)
-        problems += reused_preshared_keys(cfg.leg, preshared_keys)
-    else:
-        preshared_keys = {}
-    if problems:
-        raise ConfigError(problems)
-    return LoadedConfig(cfg, preshared_keys)
-
-
-def _namespace_keys() -> list[str]:
-    """Every `connectdr:` key the engine passed to the program, without the namespace."""
-    known: dict[str, Any] = dict(pulumi.runtime.config.get_config_env())
-    known.update(pulumi.runtime.config.CONFIG.get())
-    prefix = f"{NAMESPACE}:"
-    return sorted(key.removeprefix(prefix) for key in known if key.startswith(prefix))
-
-
-def decode_values(get: Callable[[str], str | None]) -> dict[str, Any]:
-    """Top-level values as the engine stores them (structured ones as JSON text), parsed."""
+def _decode(values: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
+    """Top-level `connectdr:` values, structured ones parsed from the engine's JSON."""
     raw: dict[str, Any] = {}
-    problems: list[Problem] = []
+    problems = []
     for key in TOP_LEVEL_KEYS:
-        text = get(key)
+        text = values.get(f"{NAMESPACE}:{key}")
         if text is None:
             continue
         if key in SCALAR_KEYS:
@@ -116,21 +54,86 @@ def decode_values(get: Callable[[str], str | None]) -> dict[str, Any]:
             raw[key] = json.loads(text)
         except json.JSONDecodeError:
             problems.append(Problem(key_path(key), text, "must be a structured value (a YAML mapping or list)"))
-    if problems:
+    return raw, problems
+
+
+def _validate(raw: Mapping[str, Any]) -> tuple[StackConfig | None, list[Problem]]:
+    try:
+        return StackConfig.model_validate(dict(raw)), []
+    except ValidationError as error:
+        return None, problems_in_words(error.errors(), StackConfig)
+
+
+def _aws_region(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
+    """aws:region must be the region the role and pair give this stack (unless the pair itself is wrong)."""
+    if aws_region is None or aws_region == cfg.region or supported_pair(cfg):
+        return []
+    rule = f"must equal this stack's region {cfg.region} (connectdr:role {cfg.role}, connectdr:regions)"
+    return [Problem("aws:region", aws_region, rule)]
+
+
+def _unknown_keys(values: Mapping[str, str], raw: Mapping[str, Any]) -> list[Problem]:
+    secret_names = {name for names in secret_names_by_region(raw.get("network")).values() for name in names}
+    allowed = sorted(TOP_LEVEL_KEYS)
+    problems = []
+    for key in sorted(values):
+        namespace, _, name = key.partition(":")
+        if namespace != NAMESPACE or name in TOP_LEVEL_KEYS or name in secret_names:
+            continue
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        rule = f"unknown key; {hint}allowed: {', '.join(allowed)} and the tunnels' pre-shared key secrets"
+        problems.append(Problem(key, NOT_SHOWN, rule))
+    return problems
+
+
+def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -> LoadedConfig:
+    """Validate config as the engine hands it over; `files`, when known, are where it came from."""
+    if files is not None and files.stack is not None and files.stack.empty:
+        raise ConfigError([empty_stack_file(files.stack)])
+    raw, problems = _decode(config.values)
+    if files is not None:
+        problems += misplaced_keys(files)
+    role = raw.get("role")
+    if role in ROLE_KEYS:
+        problems += other_role_keys(raw, role)
+        raw = {key: value for key, value in raw.items() if key not in keys_of_other_roles(role)}
+    cfg, model_problems = _validate(raw)
+    problems += model_problems
+    if cfg is not None:
+        problems += check_rules(cfg) + _aws_region(cfg, config.values.get("aws:region"))
+    preshared_keys, secret_problems = check_preshared_keys(raw, config.values, config.secret_keys)
+    problems += secret_problems + plain_text_credentials(config.values, config.secret_keys)
+    if cfg is not None and cfg.network.legs.get(cfg.region) is not None:
+        problems += reused_preshared_keys(cfg.leg, preshared_keys)
+    problems += _unknown_keys(config.values, raw)
+    if problems or cfg is None:
         raise ConfigError(problems)
-    return raw
+    return LoadedConfig(cfg, preshared_keys)
+
+
+def _engine_config() -> EngineConfig:
+    """Every key the engine passed to the program, and which of them are secrets."""
+    known: dict[str, Any] = dict(pulumi.runtime.config.get_config_env())
+    known.update(pulumi.runtime.config.CONFIG.get())
+    values = {key: str(value) for key, value in known.items()}
+    return EngineConfig(values, frozenset(key for key in values if pulumi.runtime.is_config_secret(key)))
+
+
+def _config_files() -> ConfigFiles | None:
+    """The project and stack files the engine read, from the project root it reports (None when it reports none).
+
+    A shared key set again in the stack file is only visible here: the engine hands the program merged values.
+    """
+    root = pulumi.get_root_directory()
+    if not root:
+        return None
+    try:
+        return read_config_files(Path(root), pulumi.get_stack(), stack_required=False)
+    except ConfigSourceError as error:
+        raise ConfigError([Problem(str(error.path), NOT_SHOWN, error.reason)]) from None
 
 
 def load_stack_config() -> LoadedConfig:
-    """Read this stack's `connectdr:` config from the engine and validate it."""
-    config = pulumi.Config(NAMESPACE)
-
-    def secrets(name: str) -> tuple[str | None, bool]:
-        return config.get(name), pulumi.runtime.is_config_secret(f"{NAMESPACE}:{name}")
-
-    return parse_stack_config(
-        decode_values(config.get),
-        aws_region=pulumi.Config("aws").get("region"),
-        secrets=secrets,
-        other_keys=[key for key in _namespace_keys() if key not in TOP_LEVEL_KEYS],
-    )
+    """Read this stack's config from the engine (and its files from the project root) and validate it."""
+    return parse_stack_config(_engine_config(), _config_files())

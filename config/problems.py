@@ -9,9 +9,19 @@ NAMESPACE = "connectdr"
 SECRET_PLACEHOLDER = "[secret]"
 
 
+class _NotShown:
+    """Marks a problem whose value is a whole section or a file: the line names the key and the rule only."""
+
+    def __repr__(self) -> str:
+        return "NOT_SHOWN"
+
+
+NOT_SHOWN: Any = _NotShown()
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule: the config key path, the offending value and the rule it breaks."""
+    """One broken rule: the config key path (or file), the offending value and the rule it breaks."""
 
     key: str
     value: Any
@@ -19,6 +29,8 @@ class Problem:
     secret: bool = False
 
     def __str__(self) -> str:
+        if self.value is NOT_SHOWN:
+            return f"{self.key}: {self.rule}"
         shown = SECRET_PLACEHOLDER if self.secret else repr(self.value)
         return f"{self.key} = {shown}: {self.rule}"
 

@@ -23,6 +23,8 @@ def supported_pair(cfg: StackConfig) -> list[Problem]:
     if cfg.regions.pair in SUPPORTED_PAIRS:
         return []
     rule = f"not a Global Resiliency pair; supported source->replica pairs: {describe_supported_pairs()}"
+    if cfg.regions.source == cfg.regions.replica:
+        rule = f"source and replica must be two different regions; supported pairs: {describe_supported_pairs()}"
     return [Problem(key_path("regions"), f"{cfg.regions.source}->{cfg.regions.replica}", rule)]
 
 
@@ -255,6 +257,11 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+PAIR_RULES: frozenset[Rule] = frozenset({traffic_names_both_regions, override_region, network_legs_cover_pair})
+"""Rules that compare keys with the region pair: with a pair that is not supported they would only repeat it."""
+
+
 def check_rules(cfg: StackConfig) -> list[Problem]:
-    """Every cross-key rule, all problems at once."""
-    return [problem for rule in RULES for problem in rule(cfg)]
+    """Every cross-key rule, all problems at once; a broken region pair is reported once, not once per split."""
+    pair_broken = bool(supported_pair(cfg))
+    return [problem for rule in RULES if not (pair_broken and rule in PAIR_RULES) for problem in rule(cfg)]

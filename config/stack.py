@@ -11,6 +11,7 @@ from config.operations import Alerts, DataSync, Failover, Recordings
 from config.traffic import Traffic
 
 AWS_REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-\d$"
+STACK_NAME_PATTERN = r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$"
 REQUIRED_TAG_KEYS = ("owner", "environment")
 
 
@@ -30,7 +31,7 @@ class StackConfig(ConfigModel):
 
     role: Literal["primary", "secondary"]
     regions: Regions
-    primary_stack: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$")] | None = None
+    primary_stack: Annotated[str, Field(pattern=STACK_NAME_PATTERN)] | None = None
     contact_center: ContactCenter | None = None
     traffic: Traffic | None = None
     data_sync: DataSync = DataSync()

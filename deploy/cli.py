@@ -16,7 +16,7 @@ from deploy.lifecycle import run_lifecycle
 from deploy.plan import load_offline_stacks, plan_stacks
 from deploy.render import to_json, to_mermaid, to_text
 from deploy.split import parse_assignments, run_split
-from deploy.stack_files import PROJECT_ROOT, STACKS, StackFileError, shared_section_mismatches
+from deploy.stack_files import PROJECT_ROOT, STACKS, StackFileError
 from deploy.status import run_status
 from deploy.traffic_ops import OperationError
 from deploy.verify import run_verify
@@ -30,11 +30,6 @@ def command_plan(args: argparse.Namespace, _backend: StackBackend, _cloud: Cloud
     """Run the program for each stack under the mock engine; no CLI, credentials or network needed."""
     try:
         files = load_offline_stacks(args.stacks_dir)
-        if mismatches := shared_section_mismatches(files):
-            print(
-                "error: the stack files disagree:\n" + "\n".join(f"  - {line}" for line in mismatches), file=sys.stderr
-            )
-            return EXIT_BAD_CONFIG
         stacks = plan_stacks(files, STACKS if args.stack == "all" else (args.stack,))
     except (ConfigError, StackFileError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -93,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="offline plan of the stacks under Pulumi's mock engine")
     plan.add_argument("--stack", choices=(*STACKS, "all"), default="all")
     plan.add_argument("--format", choices=tuple(RENDERERS), default="text")
-    plan.add_argument("--stacks-dir", type=Path, default=PROJECT_ROOT, help="folder holding Pulumi.<stack>.yaml")
+    plan.add_argument("--stacks-dir", type=Path, default=PROJECT_ROOT, help="project folder with Pulumi*.yaml")
     plan.set_defaults(handler=command_plan)
     for name in LIFECYCLE:
         sub = commands.add_parser(name, help=f"pulumi {name} through the Automation API")

@@ -124,6 +124,7 @@ def run_program(
     pulumi.runtime.set_mocks(
         mocks, project=PROJECT, stack=stack.name, preview=False, monitor=RecordingMonitor(mocks, plan)
     )
+    settings.SETTINGS.root_directory = str(stack.root) if stack.root is not None else None  # as the engine sets it
     pulumi.runtime.set_all_config(dict(stack.values), sorted(stack.secret_keys))
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()

@@ -6,20 +6,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.offline import Plan, run_program
-from deploy.stack_files import PROJECT_ROOT, STACKS, StackFile, read_stack_file, with_offline_secrets
+from deploy.stack_files import PROJECT_ROOT, STACKS, StackFile, read_offline_stack_file
 
 
 @dataclass(frozen=True)
 class StackPlan:
-    """A stack file and what its program declared."""
+    """A stack's config and what its program declared."""
 
     file: StackFile
     plan: Plan
 
 
 def load_offline_stacks(root: Path = PROJECT_ROOT) -> dict[str, StackFile]:
-    """Both stack files, with placeholder pre-shared keys where the real ones are stack secrets."""
-    return {name: with_offline_secrets(read_stack_file(name, root)) for name in STACKS}
+    """Both stacks' config (project config, then the stack file), with placeholder pre-shared keys where the real
+    ones are stack secrets."""
+    return {name: read_offline_stack_file(name, root) for name in STACKS}
 
 
 def plan_stacks(files: dict[str, StackFile], wanted: Sequence[str] = STACKS) -> dict[str, StackPlan]:

@@ -1,19 +1,21 @@
-"""Reads `Pulumi.<stack>.yaml` the way the engine hands config to the program."""
+"""Reads a stack's config the way the engine hands it to the program: `Pulumi.yaml`'s project config, then
+`Pulumi.<stack>.yaml`, whose keys each replace the project's value whole."""
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from config import LoadedConfig, decode_values, parse_stack_config
-from config.loader import TOP_LEVEL_KEYS
+from config import ConfigError, ConfigSourceError, EngineConfig, LoadedConfig, parse_stack_config, read_config_files
+from config.problems import NOT_SHOWN, Problem
+from config.secret_keys import secret_names_by_region
+from config.sources import Secure, read_project
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("primary", "secondary")
 OFFLINE_PRESHARED_KEY = "offline.plan.placeholder.key"
+"""Stands in for encrypted values, which only the stack's secrets provider can decrypt (a valid key's shape)."""
 
 
 def offline_secret(key: str) -> str:
@@ -23,11 +25,20 @@ def offline_secret(key: str) -> str:
 
 @dataclass(frozen=True)
 class StackFile:
-    """One stack's config as the engine passes it: `ns:key` -> string (JSON for structured values)."""
+    """One stack's config as the engine passes it: `ns:key` -> text (JSON for structured values), which keys are
+    secrets, and the project folder its files came from (None for config that did not come from files)."""
 
     name: str
     values: dict[str, str]
     secret_keys: frozenset[str] = field(default_factory=frozenset)
+    root: Path | None = None
+    environments: tuple[str, ...] = ()
+    """The Pulumi ESC environments the stack file imports (the CLI resolves them; offline they are unknown)."""
+
+    @property
+    def role(self) -> str | None:
+        """`connectdr:role`, as the stack's config sets it."""
+        return self.values.get("connectdr:role")
 
     def with_values(self, **changes: Any) -> "StackFile":
         """A copy with `connectdr:` keys replaced (None removes a key); for tests and what-if plans."""
@@ -38,7 +49,7 @@ class StackFile:
                 values.pop(full_key, None)
             else:
                 values[full_key] = value if isinstance(value, str) else json.dumps(value)
-        return StackFile(self.name, values, self.secret_keys)
+        return replace(self, values=values)
 
     def structured(self, key: str) -> Any:
         """The parsed value of a structured `connectdr:` key, or None."""
@@ -46,85 +57,95 @@ class StackFile:
         return None if text is None else json.loads(text)
 
 
-def _encode(value: Any) -> str:
+class StackFileError(Exception):
+    """A project or stack file that is missing, not YAML, or not readable offline."""
+
+
+def _offline(value: Any) -> Any:
+    if isinstance(value, Secure):
+        return OFFLINE_PRESHARED_KEY
+    if isinstance(value, dict):
+        return {key: _offline(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_offline(item) for item in value]
+    return value
+
+
+def _engine_text(key: str, value: Any) -> str:
+    """As the engine passes a value: text as is, other scalars as YAML writes them, mappings and lists as JSON."""
+    value = offline_secret(key) if isinstance(value, Secure) else _offline(value)
     return value if isinstance(value, str) else json.dumps(value)
 
 
-class StackFileError(Exception):
-    """A stack file that is missing or is not YAML."""
+def _holds_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_secure(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_secure(item) for item in value)
+    return isinstance(value, Secure)
 
 
 def read_stack_file(name: str, root: Path = PROJECT_ROOT) -> StackFile:
-    """Parse a stack file. Encrypted (`secure:`) values cannot be read offline; they become placeholders."""
-    path = root / f"Pulumi.{name}.yaml"
+    """A stack's merged config: project values, then the stack file's. Encrypted values become placeholders."""
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise StackFileError(f"{path}: no such stack file") from None
-    except yaml.YAMLError as error:
-        raise StackFileError(f"{path}: not valid YAML ({error})") from None
-    if not isinstance(document, dict):
-        raise StackFileError(f"{path}: expected a mapping with a 'config' key")
-    values, secret_keys = {}, set()
-    for key, value in (document.get("config") or {}).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[key], secret_keys = offline_secret(key), secret_keys | {key}
-        else:
-            values[key] = _encode(value)
-    return StackFile(name, values, frozenset(secret_keys))
+        files = read_config_files(root, name)
+    except ConfigSourceError as error:
+        raise StackFileError(str(error)) from None
+    merged = files.merged()
+    secret_keys = frozenset(key for key, value in merged.items() if _holds_secure(value))
+    values = {key: _engine_text(key, value) for key, value in merged.items()}
+    environments = files.stack.environments if files.stack else ()
+    return StackFile(name, values, secret_keys, root, environments)
 
 
-def _preshared_key_names(network: Any) -> list[str]:
-    legs = network.get("legs") if isinstance(network, dict) else None
-    names = []
-    for leg in legs.values() if isinstance(legs, dict) else []:
-        tunnels = leg.get("vpnTunnels") if isinstance(leg, dict) else None
-        for tunnel in tunnels if isinstance(tunnels, list) else []:
-            if isinstance(tunnel, dict) and isinstance(tunnel.get("presharedKeySecret"), str):
-                names.append(tunnel["presharedKeySecret"])
-    return names
+def stack_names(root: Path = PROJECT_ROOT) -> list[str]:
+    """The stacks with a `Pulumi.<stack>.yaml` where the project keeps stack files."""
+    try:
+        directory = read_project(root).stack_config_dir
+    except ConfigSourceError as error:
+        raise StackFileError(str(error)) from None
+    return sorted(path.name.removeprefix("Pulumi.").removesuffix(".yaml") for path in directory.glob("Pulumi.*.yaml"))
+
+
+def _own_leg_secret_names(stack: StackFile) -> list[str]:
+    try:
+        regions, network = stack.structured("regions"), stack.structured("network")
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(regions, dict) or stack.role not in STACKS:
+        return []
+    region = regions.get("source") if stack.role == "primary" else regions.get("replica")
+    return secret_names_by_region(network).get(str(region), [])
 
 
 def with_offline_secrets(stack: StackFile) -> StackFile:
-    """Add a placeholder, marked secret, for every pre-shared key the file names but cannot hold offline."""
+    """Add a placeholder, marked secret, for each pre-shared key of this stack's leg that its config does not hold:
+    the real ones are stack secrets that only exist where the stack was created."""
     values, secret_keys = dict(stack.values), set(stack.secret_keys)
-    for name in _preshared_key_names(stack.structured("network")):
+    for name in _own_leg_secret_names(stack):
         if f"connectdr:{name}" not in values:
             values[f"connectdr:{name}"] = offline_secret(f"connectdr:{name}")
             secret_keys.add(f"connectdr:{name}")
-    return StackFile(stack.name, values, frozenset(secret_keys))
+    return replace(stack, values=values, secret_keys=frozenset(secret_keys))
 
 
-SHARED_KEYS = ("regions", "network", "dataSync", "failover", "recordings")
-"""Sections both stack files must carry identically: each stack checks the whole network and both
-regions' controllers must decide alike."""
-
-
-def shared_section_mismatches(files: dict[str, StackFile]) -> list[str]:
-    """The shared sections that differ between the stack files, one sentence each."""
-    first, *others = files.values()
-    problems = []
-    for other in others:
-        for key in SHARED_KEYS:
-            if first.structured(key) != other.structured(key):
-                problems.append(
-                    f"connectdr:{key} differs between Pulumi.{first.name}.yaml and Pulumi.{other.name}.yaml; "
-                    "it must be the same in both"
-                )
-    return problems
+def read_offline_stack_file(name: str, root: Path = PROJECT_ROOT) -> StackFile:
+    """A stack's merged config for the offline plan; ESC environment imports are refused (they cannot be opened)."""
+    stack = read_stack_file(name, root)
+    if stack.environments:
+        imports = ", ".join(stack.environments)
+        raise StackFileError(
+            f"{read_project(root).stack_file_path(name)}: imports Pulumi ESC environments ({imports}), "
+            f"which the offline plan cannot open; run `pulumi preview --stack {name}` (the CLI resolves them), "
+            "or plan a copy of the project without the import (--stacks-dir)"
+        )
+    return with_offline_secrets(stack)
 
 
 def validate_stack_file(stack: StackFile) -> LoadedConfig:
-    """Check a stack file with the same model the program uses (raises ConfigError)."""
-    namespace_keys = [key.removeprefix("connectdr:") for key in stack.values if key.startswith("connectdr:")]
-
-    def secrets(name: str) -> tuple[str | None, bool]:
-        key = f"connectdr:{name}"
-        return stack.values.get(key), key in stack.secret_keys
-
-    return parse_stack_config(
-        decode_values(lambda key: stack.values.get(f"connectdr:{key}")),
-        aws_region=stack.values.get("aws:region"),
-        secrets=secrets,
-        other_keys=[key for key in namespace_keys if key not in TOP_LEVEL_KEYS],
-    )
+    """Check a stack's config with the same loader the program runs, including where each key is set."""
+    try:
+        files = read_config_files(stack.root, stack.name) if stack.root is not None else None
+    except ConfigSourceError as error:
+        raise ConfigError([Problem(str(error.path), NOT_SHOWN, error.reason)]) from None
+    return parse_stack_config(EngineConfig(stack.values, stack.secret_keys), files)

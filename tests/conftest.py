@@ -2,11 +2,14 @@
 before it executes __main__.py; nothing here imports the program module itself."""
 
 import json
+import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,9 +40,29 @@ def run_checked(stack: StackFile, stack_outputs: dict[str, dict[str, Any]] | Non
     return plan
 
 
+CONFIG_FILES = ("Pulumi.yaml", "Pulumi.primary.yaml", "Pulumi.secondary.yaml")
+
+
 @pytest.fixture(scope="session")
 def stack_files() -> dict[str, StackFile]:
+    """Both stacks' config as the engine merges it (Pulumi.yaml, then the stack file), for the offline plan."""
     return load_offline_stacks()
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project's config files to edit in a test (the program reads them from this folder)."""
+    for name in CONFIG_FILES:
+        shutil.copy(ROOT / name, tmp_path)
+    return tmp_path
+
+
+def edit_config(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change the `config:` block of a copied project or stack file."""
+    document = yaml.safe_load(path.read_text()) or {}
+    config = document.setdefault("config", {})
+    change(config)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
 @pytest.fixture(scope="session")

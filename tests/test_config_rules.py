@@ -1,13 +1,18 @@
 """Every config rule: a bad value gives exactly one line naming the key, the value and the rule."""
 
 import copy
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from conftest import structured
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from config import ConfigError
+from config import ConfigError, StackConfig
+from config.wording import PATTERN_WORDS, rule_in_words
 from deploy.stack_files import StackFile, validate_stack_file
 
 Edit = Callable[[StackFile], StackFile]
@@ -41,9 +46,9 @@ L2 = "connectdr:network.legs.us-west-2"
 RESERVED = "is reserved by AWS (169.254.0.0/30 ... 169.254.5.0/30, 169.254.169.252/30)"
 PAIRS = "us-east-1->us-west-2, us-west-2->us-east-1, eu-west-2->eu-central-1, eu-central-1->eu-west-2, ap-northeast-1->ap-northeast-3"
 
-CASCADING = {"unsupported region pair", "PSK secret named twice", "leg missing for a region"}
-"""Cases whose first line is the rule under test and whose later lines follow from it: a new pair invalidates
-every split keyed by region; a renamed or dropped secret leaves its old key unknown."""
+CASCADING = {"PSK secret named twice", "three tunnels instead of four"}
+"""Cases whose first line is the rule under test and whose later lines follow from it: a renamed or dropped
+tunnel leaves its pre-shared key set but named by no tunnel."""
 
 PRIMARY_CASES: list[tuple[str, Edit, str]] = [
     (
@@ -60,7 +65,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
     (
         "unknown role",
         setting("role", "tertiary"),
-        "connectdr:role = 'tertiary': Input should be 'primary' or 'secondary'",
+        "connectdr:role = 'tertiary': must be one of: primary, secondary",
     ),
     (
         "primary without a contact center",
@@ -199,12 +204,14 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
     (
         "batching window above the RPO budget",
         setting("dataSync", {"batchingWindowSeconds": 5}),
-        "connectdr:dataSync.batchingWindowSeconds = 5: Input should be less than or equal to 1",
+        "connectdr:dataSync.batchingWindowSeconds = 5: must be at most 1",
     ),
     (
         "misspelled key",
         setting("dataSync", {"batchingWindow": 1}),
-        "connectdr:dataSync.batchingWindow = 1: unknown key",
+        "connectdr:dataSync.batchingWindow = 1: unknown key; did you mean batchingWindowSeconds? allowed: batchSize, "
+        "batchingWindowSeconds, iteratorAgeAlarmSeconds, maxRecordAgeSeconds, maxRetries, parallelizationFactor, "
+        "replicationLatencyAlarmMs, retentionHours, shardCount",
     ),
     (
         "recordings expiring before they reach Glacier",
@@ -215,7 +222,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
     (
         "bad alert e-mail",
         setting("alerts", {"email": "oncall"}),
-        "connectdr:alerts.email = 'oncall': String should match pattern '^[^@\\s]+@[^@\\s]+\\.[A-Za-z]{2,}$'",
+        "connectdr:alerts.email = 'oncall': must be an e-mail address such as oncall@example.com",
     ),
     (
         "required tag missing",
@@ -284,7 +291,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
         f"{L1}.vpnTunnels = [{{'insideCidr': '169.254.10.0/30', 'presharedKeySecret': 'vpnPskUse1ConnATunnel1'}}, "
         "{'insideCidr': '169.254.10.4/30', 'presharedKeySecret': 'vpnPskUse1ConnATunnel2'}, "
         "{'insideCidr': '169.254.10.8/30', 'presharedKeySecret': 'vpnPskUse1ConnBTunnel1'}]: "
-        "List should have at least 4 items after validation, not 3",
+        "must have at least 4 item(s); it has 3",
     ),
     (
         "leg missing for a region",
@@ -294,7 +301,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
     (
         "MTU no attachment accepts",
         edit("network", lambda network: network.__setitem__("mtu", 9001)),
-        "connectdr:network.mtu = 9001: Input should be 1440, 1460, 1500 or 8896",
+        "connectdr:network.mtu = 9001: must be one of: 1440, 1460, 1500, 8896",
     ),
     (
         "PSK not set",
@@ -302,10 +309,78 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
         "connectdr:vpnPskUse1ConnATunnel1 = None: not set: run `pulumi config set --secret connectdr:vpnPskUse1ConnATunnel1 <key>`",
     ),
     (
+        "phone number prefix without its plus",
+        edit("contactCenter", lambda cc: cc["phoneNumbers"][1].__setitem__("prefix", "1212")),
+        "connectdr:contactCenter.phoneNumbers[1].prefix = '1212': must be '+' and 1-15 digits "
+        "(the start of an E.164 number, such as +1212)",
+    ),
+    (
+        "region that is not a region name",
+        setting("regions", {"source": "US East", "replica": "us-west-2"}),
+        "connectdr:regions.source = 'US East': must be an AWS region name such as us-east-1",
+    ),
+    (
+        "shard count in words",
+        setting("dataSync", {"shardCount": "two"}),
+        "connectdr:dataSync.shardCount = 'two': must be a whole number",
+    ),
+    (
+        "switch that is not true or false",
+        edit("contactCenter", lambda cc: cc["instance"].__setitem__("crossRegionRouting", "sometimes")),
+        "connectdr:contactCenter.instance.crossRegionRouting = 'sometimes': must be true or false",
+    ),
+    (
+        "threshold that is not a number",
+        setting("failover", {"alarms": {"throttledCalls": {"threshold": "high"}}}),
+        "connectdr:failover.alarms.throttledCalls.threshold = 'high': must be a number",
+    ),
+    (
+        "tags as a list",
+        setting("tags", ["owner", "environment"]),
+        "connectdr:tags = ['owner', 'environment']: must be a mapping of keys to values",
+    ),
+    (
+        "a day that is not a day",
+        edit("contactCenter", lambda cc: cc["hours"].__setitem__("days", {"FUNDAY": {}})),
+        "connectdr:contactCenter.hours.days.FUNDAY = 'FUNDAY': must be one of: MONDAY, TUESDAY, WEDNESDAY, THURSDAY, "
+        "FRIDAY, SATURDAY, SUNDAY",
+    ),
+    (
+        "GCP project id too short",
+        edit("network", lambda network: network.__setitem__("gcpProject", "acme")),
+        "connectdr:network.gcpProject = 'acme': must be a Google Cloud project id: 6-30 lowercase letters, digits and "
+        "hyphens, starting with a letter and not ending with a hyphen",
+    ),
+    (
+        "source and replica the same region",
+        setting("regions", {"source": "us-east-1", "replica": "us-east-1"}),
+        "connectdr:regions = 'us-east-1->us-east-1': source and replica must be two different regions; supported "
+        "pairs: " + ", ".join(sorted(PAIRS.split(", "))),
+    ),
+    (
+        "primary naming a primary stack",
+        setting("primaryStack", "primary"),
+        "connectdr:primaryStack: only the secondary stack uses it; it has no effect on the primary stack: remove it "
+        "from this stack's config (`pulumi config rm connectdr:primaryStack`)",
+    ),
+    (
+        "the other leg's pre-shared key in plain text",
+        setting("vpnPskUsw2ConnATunnel1", "Plain.Text_key1"),
+        "connectdr:vpnPskUsw2ConnATunnel1 = [secret]: the us-west-2 leg's pre-shared key belongs to the secondary "
+        "stack: remove it here (`pulumi config rm connectdr:vpnPskUsw2ConnATunnel1`); it was stored in plain text, "
+        "so choose a new key",
+    ),
+    (
+        "a cloud credential in plain text",
+        setting("aws:secretKey", "wJalrXUtnFEMI/K7MDENG"),
+        "aws:secretKey = [secret]: a credential stored in plain text: set it with "
+        "`pulumi config set --secret aws:secretKey`, or leave it to the provider's environment variables",
+    ),
+    (
         "unknown top-level key",
         setting("trafic", {"telephony": {}}),
-        "connectdr:trafic = '...': unknown key; allowed: alerts, contactCenter, dataSync, failover, network, primaryStack, "
-        "recordings, regions, role, tags, traffic and the PSK secrets",
+        "connectdr:trafic: unknown key; did you mean traffic? allowed: alerts, contactCenter, dataSync, failover, network, "
+        "primaryStack, recordings, regions, role, tags, traffic and the tunnels' pre-shared key secrets",
     ),
 ]
 
@@ -332,7 +407,7 @@ def test_secondary_needs_the_primary_stack_name(stack_files):
 def _with_secret(stack: StackFile, name: str, value: str, *, secret: bool) -> StackFile:
     key = f"connectdr:{name}"
     keys = stack.secret_keys | {key} if secret else stack.secret_keys - {key}
-    return StackFile(stack.name, {**stack.values, key: value}, frozenset(keys))
+    return replace(stack, values={**stack.values, key: value}, secret_keys=frozenset(keys))
 
 
 @pytest.mark.parametrize(
@@ -345,7 +420,8 @@ def _with_secret(stack: StackFile, name: str, value: str, *, secret: bool) -> St
         (
             "Valid.Key_1234",
             False,
-            "stored in plain text: set it again with `pulumi config set --secret connectdr:vpnPskUse1ConnATunnel2`",
+            "stored in plain text: choose a new key and set it with "
+            "`pulumi config set --secret connectdr:vpnPskUse1ConnATunnel2 <key>`",
         ),
     ],
 )
@@ -379,3 +455,132 @@ def test_the_sample_stack_files_are_valid(stack_files, stack):
     loaded = validate_stack_file(stack_files[stack])
     assert loaded.stack.role == stack
     assert len(loaded.preshared_keys) == 4
+
+
+PYDANTIC_OR_REGEX = re.compile(
+    r"Input should|String should|List should|Value error|validation error|\^|\[0-9\]|\\d|\{\d"
+)
+
+
+def test_no_rule_reads_like_pydantic_or_a_regex(stack_files):
+    for _rule, change, _expected in PRIMARY_CASES:
+        with pytest.raises(ConfigError) as raised:
+            validate_stack_file(change(stack_files["primary"]))
+        for problem in raised.value.problems:
+            assert not PYDANTIC_OR_REGEX.search(problem.rule), problem
+
+
+def _patterns(schema: Any) -> set[str]:
+    if isinstance(schema, dict):
+        found = {schema["pattern"]} if isinstance(schema.get("pattern"), str) else set()
+        return found.union(*(_patterns(value) for value in schema.values()))
+    if isinstance(schema, list):
+        return set().union(*(_patterns(value) for value in schema))
+    return set()
+
+
+def test_every_format_in_the_models_has_words():
+    patterns = _patterns(StackConfig.model_json_schema())
+    assert len(patterns) >= 10
+    assert sorted(patterns - set(PATTERN_WORDS)) == []
+
+
+def test_a_format_or_error_without_words_still_reads_as_a_sentence():
+    pattern = {"type": "string_pattern_mismatch", "loc": ("x",), "msg": "", "input": "y", "ctx": {"pattern": "^z$"}}
+    assert rule_in_words(pattern, StackConfig) == "must be in the documented format (README, Config)"
+    other = {"type": "uuid_parsing", "loc": ("x",), "msg": "Input should be a valid UUID", "input": "y"}
+    assert rule_in_words(other, StackConfig) == "is not a valid value here (README, Config)"
+
+
+def test_the_secondary_refuses_the_primary_s_keys_instead_of_ignoring_them(stack_files):
+    primary = stack_files["primary"]
+    secondary = stack_files["secondary"].with_values(
+        traffic=structured(primary, "traffic"), contactCenter=structured(primary, "contactCenter")
+    )
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(secondary)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"connectdr:{key}: only the primary stack uses it; it has no effect on the secondary stack: remove it from "
+        f"this stack's config (`pulumi config rm connectdr:{key}`)"
+        for key in ("contactCenter", "traffic")
+    ]
+
+
+def test_another_leg_s_key_is_refused_even_as_a_secret(stack_files):
+    stack = _with_secret(stack_files["secondary"], "vpnPskUse1ConnATunnel1", "Valid.Key_1234", secret=True)
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "connectdr:vpnPskUse1ConnATunnel1 = [secret]: the us-east-1 leg's pre-shared key belongs to the primary "
+        "stack: remove it here (`pulumi config rm connectdr:vpnPskUse1ConnATunnel1`)"
+    ]
+
+
+def test_secrets_are_checked_whatever_else_is_wrong(stack_files):
+    stack = _with_secret(stack_files["primary"], "vpnPskUse1ConnATunnel2", "Plain.Text_key2", secret=False)
+    stack = stack.with_values(alerts={"email": "oncall"}, vpnPskUsw2ConnBTunnel2="Other.Leg_key3")
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    keys = [problem.key for problem in raised.value.problems]
+    assert keys == ["connectdr:alerts.email", "connectdr:vpnPskUse1ConnATunnel2", "connectdr:vpnPskUsw2ConnBTunnel2"]
+    assert "Plain.Text_key2" not in str(raised.value)
+    assert "Other.Leg_key3" not in str(raised.value)
+
+
+def test_with_a_broken_role_keys_present_are_still_checked_for_secrecy(stack_files):
+    stack = _with_secret(stack_files["primary"], "vpnPskUsw2ConnATunnel1", "Plain.Text_key4", secret=False)
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack.with_values(role="boss"))
+    lines = [str(problem) for problem in raised.value.problems]
+    assert lines[0] == "connectdr:role = 'boss': must be one of: primary, secondary"
+    assert any(line.startswith("connectdr:vpnPskUsw2ConnATunnel1 = [secret]: stored in plain text") for line in lines)
+    assert "Plain.Text_key4" not in str(raised.value)
+
+
+def test_a_pair_of_one_region_is_reported_once_on_either_stack(stack_files):
+    for name in ("primary", "secondary"):
+        stack = stack_files[name].with_values(regions={"source": "us-west-2", "replica": "us-west-2"})
+        with pytest.raises(ConfigError) as raised:
+            validate_stack_file(stack)
+        assert [problem.key for problem in raised.value.problems] == ["connectdr:regions"], name
+
+
+def _leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [path, *(leaf for key, item in value.items() for leaf in _leaf_paths(item, (*path, key)))]
+    if isinstance(value, list):
+        return [path, *(leaf for index, item in enumerate(value) for leaf in _leaf_paths(item, (*path, index)))]
+    return [path]
+
+
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 100_000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=6),
+    st.lists(st.integers(0, 9), max_size=3),
+    st.dictionaries(st.text(max_size=4), st.integers(0, 9), max_size=2),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_wrong_value_anywhere_is_described_in_words(stack_files, data):
+    stack = stack_files["primary"]
+    key = data.draw(st.sampled_from(["contactCenter", "traffic", "network", "failover", "dataSync", "regions", "tags"]))
+    value = copy.deepcopy(structured(stack, key))
+    path = data.draw(st.sampled_from(_leaf_paths(value)))
+    replacement = data.draw(ANY_VALUE)
+    if path:
+        target = value
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = replacement
+    else:
+        value = replacement
+    try:
+        validate_stack_file(stack.with_values(**{key: value}))
+    except ConfigError as error:
+        for problem in error.problems:
+            assert not PYDANTIC_OR_REGEX.search(problem.rule), problem

@@ -1,16 +1,16 @@
 """`python -m deploy plan`: every format, secrets hidden, bad config a clean exit with nothing declared."""
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, structured
+from conftest import ROOT, edit_config, structured
 
 from config import ConfigError
 from deploy.offline import Plan, run_program
 from deploy.render import to_json, to_mermaid, to_text
+from deploy.stack_files import read_offline_stack_file
 
 
 def run_plan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -26,14 +26,12 @@ def test_bad_config_declares_nothing(stack_files):
     assert plan.resources == []
 
 
-def test_bad_config_exits_2_with_one_line_per_problem_and_no_traceback(tmp_path):
-    for name in ("primary", "secondary"):
-        shutil.copy(ROOT / f"Pulumi.{name}.yaml", tmp_path)
-    stack_file = tmp_path / "Pulumi.primary.yaml"
+def test_bad_config_exits_2_with_one_line_per_problem_and_no_traceback(project_copy):
+    stack_file = project_copy / "Pulumi.primary.yaml"
     stack_file.write_text(
         stack_file.read_text().replace("us-east-1: 50\n      us-west-2: 50", "us-east-1: 55\n      us-west-2: 45", 1)
     )
-    result = run_plan("--stacks-dir", str(tmp_path))
+    result = run_plan("--stacks-dir", str(project_copy))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert (
@@ -43,10 +41,17 @@ def test_bad_config_exits_2_with_one_line_per_problem_and_no_traceback(tmp_path)
     assert result.stdout == ""
 
 
-def test_missing_stack_file_is_one_clear_line(tmp_path):
+def test_missing_project_file_is_one_clear_line(tmp_path):
     result = run_plan("--stacks-dir", str(tmp_path))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"error: {tmp_path}/Pulumi.primary.yaml: no such stack file"
+    assert result.stderr.strip() == f"error: {tmp_path}/Pulumi.yaml: no such project file"
+
+
+def test_missing_stack_file_is_one_clear_line(project_copy):
+    (project_copy / "Pulumi.secondary.yaml").unlink()
+    result = run_plan("--stacks-dir", str(project_copy))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: {project_copy}/Pulumi.secondary.yaml: no such stack file"
 
 
 def test_json_has_the_documented_shape_and_hides_secrets(plans):
@@ -61,6 +66,9 @@ def test_json_has_the_documented_shape_and_hides_secrets(plans):
     assert vpn["inputs"]["tunnel1InsideCidr"] == "169.254.10.0/30"
     assert "offline.plan.placeholder.key" not in json.dumps(document)
     assert document["stacks"]["primary"]["config"]["connectdr:vpnPskUse1ConnATunnel1"] == "[secret]"
+    secondary_config = document["stacks"]["secondary"]["config"]
+    assert secondary_config["connectdr:network"]["mtu"] == 1500  # from Pulumi.yaml, merged as the engine does
+    assert not any(key.startswith("connectdr:vpnPskUse1") for key in secondary_config)
 
 
 def test_text_lists_every_component_and_counts_types(plans):
@@ -85,11 +93,49 @@ def test_the_command_runs_end_to_end():
     assert list(json.loads(result.stdout)["stacks"]) == ["secondary"]
 
 
-def test_stack_files_that_disagree_on_shared_sections_are_refused(tmp_path):
-    for name in ("primary", "secondary"):
-        shutil.copy(ROOT / f"Pulumi.{name}.yaml", tmp_path)
-    stack_file = tmp_path / "Pulumi.secondary.yaml"
-    stack_file.write_text(stack_file.read_text().replace("vpcCidr: 10.120.0.0/16", "vpcCidr: 10.130.0.0/16"))
-    result = run_plan("--stacks-dir", str(tmp_path))
+def test_a_shared_setting_overridden_in_a_stack_file_is_refused_naming_both_places(project_copy):
+    stack_file = project_copy / "Pulumi.secondary.yaml"
+    stack_file.write_text(stack_file.read_text() + "  connectdr:failover:\n    cooldownMinutes: 0\n")
+    result = run_plan("--stacks-dir", str(project_copy))
     assert result.returncode == 2
-    assert "connectdr:network differs between Pulumi.primary.yaml and Pulumi.secondary.yaml" in result.stderr
+    assert (
+        "  - connectdr:failover: set in both Pulumi.yaml and Pulumi.secondary.yaml; shared settings live only in "
+        "Pulumi.yaml" in result.stderr
+    )
+    assert result.stdout == ""
+
+
+def test_the_program_itself_refuses_the_override_as_under_the_engine(project_copy):
+    """The engine hands the program merged values; the program reads the stack file from the project root."""
+    edit_config(
+        project_copy / "Pulumi.primary.yaml",
+        lambda config: config.update({"connectdr:recordings": {"glacierAfterDays": 30, "expireAfterDays": 90}}),
+    )
+    stack = read_offline_stack_file("primary", project_copy)
+    assert stack.structured("recordings") == {"glacierAfterDays": 30, "expireAfterDays": 90}
+    plan = Plan("primary")
+    with pytest.raises(ConfigError) as raised:
+        run_program(stack, plan=plan)
+    assert [problem.key for problem in raised.value.problems] == ["connectdr:recordings"]
+    assert plan.resources == []
+
+
+def test_a_plain_text_key_of_the_other_leg_is_refused_and_never_printed(project_copy):
+    stack_file = project_copy / "Pulumi.primary.yaml"
+    stack_file.write_text(stack_file.read_text() + "  connectdr:vpnPskUsw2ConnATunnel1: Leaked.Key_9876\n")
+    result = run_plan("--stacks-dir", str(project_copy), "--format", "json")
+    assert result.returncode == 2
+    assert "connectdr:vpnPskUsw2ConnATunnel1 = [secret]: the us-west-2 leg's pre-shared key belongs to" in result.stderr
+    assert "Leaked.Key_9876" not in result.stdout + result.stderr
+
+
+def test_an_empty_stack_file_is_one_line(project_copy):
+    (project_copy / "Pulumi.secondary.yaml").write_text("")
+    result = run_plan("--stacks-dir", str(project_copy))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: invalid stack config (1 problem(s)):",
+        "  - Pulumi.secondary.yaml: is empty: a stack file sets at least aws:region and connectdr:role; the primary "
+        "also sets connectdr:contactCenter and connectdr:traffic, the secondary connectdr:primaryStack "
+        "(README, Config)",
+    ]

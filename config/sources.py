@@ -1,0 +1,174 @@
+"""Where config comes from: `Pulumi.yaml`'s project `config:` block and `Pulumi.<stack>.yaml`, read as the CLI reads
+them (sdk/go/common/workspace/project.go) and merged as the engine merges them (pkg/workspace/config.go): a stack
+gets every project value it does not set itself, and a value the stack sets replaces the project's whole.
+
+The SDK's readers do not fit: `LocalWorkspace` runs the Pulumi CLI when it is created,
+`StackSettings._deserialize` drops every structured value (and fails on numbers), which is most of this config, and
+`ProjectSettings` types `config` as the old stack-config-directory string and checks none of the CLI's rules.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_FILE = "Pulumi.yaml"
+DECLARATION_ATTRIBUTES = frozenset({"type", "items", "description", "secret", "default", "value"})
+
+
+class ConfigSourceError(Exception):
+    """A project or stack file the CLI would not read either: which file, and what is wrong with it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Secure:
+    """An encrypted stack value (`secure: v1:...`): only the stack's secrets provider can decrypt it."""
+
+    ciphertext: str
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """`Pulumi.yaml`: the project's name, its config values for every stack, and where stack files live."""
+
+    path: Path
+    name: str
+    config: dict[str, Any]
+    """Full key (`namespace:name`) -> the value every stack gets unless it sets the key itself."""
+    stack_config_dir: Path
+
+    def stack_file_path(self, stack: str) -> Path:
+        """`Pulumi.<stack>.yaml` (the last part of a fully qualified `org/project/stack` name)."""
+        return self.stack_config_dir / f"Pulumi.{stack.split('/')[-1]}.yaml"
+
+
+@dataclass(frozen=True)
+class StackSource:
+    """`Pulumi.<stack>.yaml`: the stack's own config values and the Pulumi ESC environments it imports."""
+
+    path: Path
+    config: dict[str, Any]
+    """Full key -> value as written (mappings and lists kept, encrypted values as `Secure`)."""
+    environments: tuple[str, ...] = ()
+    empty: bool = False
+    """The file holds no config at all (an empty file, or one with only encryption settings)."""
+
+
+@dataclass(frozen=True)
+class ConfigFiles:
+    """A stack's two sources of config; `stack` is None when its file is not where the project says."""
+
+    project: ProjectFile
+    stack: StackSource | None
+
+    def merged(self) -> dict[str, Any]:
+        """What the engine hands the program: project values, each replaced whole by the stack's own."""
+        return {**self.project.config, **(self.stack.config if self.stack else {})}
+
+
+def full_key(key: str, namespace: str) -> str:
+    """`namespace:name` for `name`, `namespace:name` and the old `namespace:config:name` forms."""
+    parts = key.split(":")
+    if len(parts) == 1:
+        return f"{namespace}:{key}"
+    if len(parts) == 3 and parts[1] == "config":
+        return f"{parts[0]}:{parts[2]}"
+    return key
+
+
+def _load_yaml(path: Path, what: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigSourceError(path, f"no such {what}") from None
+    except yaml.YAMLError as error:
+        raise ConfigSourceError(path, f"not valid YAML ({' '.join(str(error).split())})") from None
+
+
+def _project_value(path: Path, key: str, declared: Any, project: str) -> Any:
+    """The value a project config entry gives every stack, after the checks `pulumi` itself makes."""
+    in_project = key.split(":")[0] == project
+    if isinstance(declared, float):
+        raise ConfigSourceError(path, f"config {key}: a number with a fraction must go under `value:`")
+    if not isinstance(declared, dict):
+        return declared
+    if unknown := sorted(set(declared) - DECLARATION_ATTRIBUTES):
+        raise ConfigSourceError(
+            path,
+            f"config {key}: a mapping here is a declaration, and {', '.join(unknown)} is not one of its "
+            f"attributes ({', '.join(sorted(DECLARATION_ATTRIBUTES))}); put a structured value under `value:`",
+        )
+    if "value" in declared and "default" in declared:
+        raise ConfigSourceError(path, f"config {key}: cannot have both `default` and `value`")
+    if not in_project and ("type" in declared or "default" in declared or "value" not in declared):
+        raise ConfigSourceError(path, f"config {key}: keys of another namespace take only `value:`")
+    return declared.get("value", declared.get("default"))
+
+
+def read_project(root: Path) -> ProjectFile:
+    """Read `root/Pulumi.yaml`. Raises ConfigSourceError naming the file and the rule it breaks."""
+    path = root / PROJECT_FILE
+    document = _load_yaml(path, "project file")
+    if not isinstance(document, dict) or not isinstance(document.get("name"), str):
+        raise ConfigSourceError(path, "not a Pulumi project file (a mapping with a `name`)")
+    name, block = document["name"], document.get("config")
+    stack_dir = document.get("stackConfigDir")
+    if isinstance(block, str):  # the old spelling of stackConfigDir
+        stack_dir, block = block, None
+    if block is not None and not isinstance(block, dict):
+        raise ConfigSourceError(path, "`config` must be a mapping of keys to values")
+    config = {
+        full_key(str(key), name): _project_value(path, full_key(str(key), name), declared, name)
+        for key, declared in (block or {}).items()
+    }
+    return ProjectFile(path, name, config, root / stack_dir if stack_dir else root)
+
+
+def _stack_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return Secure(str(value["secure"]))
+    if isinstance(value, dict):
+        return {key: _stack_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_stack_value(item) for item in value]
+    return value
+
+
+def _environments(path: Path, imports: Any) -> tuple[str, ...]:
+    if imports is None:
+        return ()
+    if isinstance(imports, list) and all(isinstance(name, str) for name in imports):
+        return tuple(imports)
+    if isinstance(imports, dict) and isinstance(imports.get("imports"), list):
+        return tuple(str(name) for name in imports["imports"])
+    raise ConfigSourceError(path, "`environment` must list the Pulumi ESC environments to import")
+
+
+def read_stack(project: ProjectFile, stack: str) -> StackSource:
+    """Read a stack's `Pulumi.<stack>.yaml`. Raises ConfigSourceError when it is missing or not a stack file."""
+    path = project.stack_file_path(stack)
+    document = _load_yaml(path, "stack file")
+    if document is None:
+        return StackSource(path, {}, empty=True)
+    if not isinstance(document, dict):
+        raise ConfigSourceError(path, "not a stack file (a mapping with a `config` key)")
+    block = document.get("config")
+    if block is not None and not isinstance(block, dict):
+        raise ConfigSourceError(path, "`config` must be a mapping of keys to values")
+    config = {full_key(str(key), project.name): _stack_value(value) for key, value in (block or {}).items()}
+    environments = _environments(path, document.get("environment"))
+    return StackSource(path, config, environments, empty=not config and not environments)
+
+
+def read_config_files(root: Path, stack: str, *, stack_required: bool = True) -> ConfigFiles:
+    """The project file in `root` and the stack's file where the project keeps stack files."""
+    project = read_project(root)
+    if not stack_required and not project.stack_file_path(stack).exists():
+        return ConfigFiles(project, None)
+    return ConfigFiles(project, read_stack(project, stack))

@@ -1,0 +1,195 @@
+"""Where config lives: shared settings once in Pulumi.yaml, each stack's own in its stack file, read and merged as
+the Pulumi CLI and engine do; misplaced keys, empty files and ESC imports are named in words."""
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT, edit_config
+from pulumi.automation import StackSettings
+
+from config import ConfigError, ConfigSourceError, read_config_files
+from config.loader import TOP_LEVEL_KEYS
+from config.placement import SHARED_KEYS, STACK_KEYS
+from config.sources import DECLARATION_ATTRIBUTES, read_project
+from deploy.stack_files import (
+    StackFileError,
+    offline_secret,
+    read_offline_stack_file,
+    read_stack_file,
+    stack_names,
+    validate_stack_file,
+)
+
+
+def problems_of(stack_name: str, root: Any) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(read_offline_stack_file(stack_name, root))
+    return [str(problem) for problem in raised.value.problems]
+
+
+def test_the_stack_files_hold_no_shared_setting_and_the_project_holds_them_all():
+    for name in ("primary", "secondary"):
+        stack = read_config_files(ROOT, name).stack
+        assert stack is not None
+        assert {key.removeprefix("connectdr:") for key in stack.config} & set(SHARED_KEYS) == set()
+    assert {f"connectdr:{key}" for key in SHARED_KEYS} <= set(read_project(ROOT).config)
+
+
+def test_every_top_level_key_has_one_home():
+    assert sorted(SHARED_KEYS + STACK_KEYS) == sorted(TOP_LEVEL_KEYS)
+
+
+def test_pulumi_yaml_config_follows_the_cli_s_project_schema():
+    """Mappings in a project's `config:` are declarations (the CLI's project.json): values go under `value:`."""
+    document = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert document["name"] == "connectdr"
+    for key, entry in document["config"].items():
+        assert key.startswith("connectdr:"), key
+        assert isinstance(entry, dict) and set(entry) <= DECLARATION_ATTRIBUTES, key
+        assert "value" in entry and "default" not in entry and not entry.get("secret"), key
+
+
+def test_a_stack_value_replaces_the_project_value_whole(project_copy):
+    edit_config(project_copy / "Pulumi.secondary.yaml", lambda config: config.update({"connectdr:tags": {"a": "b"}}))
+    stack = read_stack_file("secondary", project_copy)
+    assert stack.structured("tags") == {"a": "b"}
+    assert stack.structured("network") == read_project(ROOT).config["connectdr:network"]
+    assert stack.role == "secondary"
+
+
+def test_keys_without_a_namespace_take_the_project_s_as_the_cli_does(project_copy):
+    def unqualify(config: dict[str, Any]) -> None:
+        for key in [key for key in config if key.startswith("connectdr:")]:
+            config[key.removeprefix("connectdr:")] = config.pop(key)
+
+    edit_config(project_copy / "Pulumi.yaml", unqualify)
+    edit_config(project_copy / "Pulumi.primary.yaml", unqualify)
+    stack = read_offline_stack_file("primary", project_copy)
+    assert stack.structured("alerts") == {"email": "contact-center-oncall@example.com"}
+    assert stack.role == "primary"
+    assert validate_stack_file(stack).stack.alerts.email == "contact-center-oncall@example.com"
+
+
+def test_a_shared_key_copied_into_a_stack_file_names_both_places(project_copy):
+    """The copy is identical, so the merged values cannot show it: only the files do."""
+    network = read_project(ROOT).config["connectdr:network"]
+    edit_config(project_copy / "Pulumi.secondary.yaml", lambda config: config.update({"connectdr:network": network}))
+    assert problems_of("secondary", project_copy) == [
+        "connectdr:network: set in both Pulumi.yaml and Pulumi.secondary.yaml; shared settings live only in "
+        "Pulumi.yaml (the stack's value would replace the shared one for this stack alone): remove it with "
+        "`pulumi config rm connectdr:network --stack secondary`"
+    ]
+
+
+def test_a_shared_key_only_in_a_stack_file_is_to_be_moved(project_copy):
+    def move(config: dict[str, Any]) -> None:
+        config["connectdr:alerts"] = project["connectdr:alerts"]["value"]
+
+    project = yaml.safe_load((project_copy / "Pulumi.yaml").read_text())["config"]
+    edit_config(project_copy / "Pulumi.yaml", lambda config: config.pop("connectdr:alerts"))
+    edit_config(project_copy / "Pulumi.primary.yaml", move)
+    assert problems_of("primary", project_copy) == [
+        "connectdr:alerts: shared by both stacks: move it from Pulumi.primary.yaml into the `config:` block of "
+        "Pulumi.yaml"
+    ]
+
+
+def test_a_stack_s_own_keys_in_pulumi_yaml_are_refused(project_copy):
+    edit_config(
+        project_copy / "Pulumi.yaml",
+        lambda config: config.update({"connectdr:role": {"value": "primary"}, "aws:region": {"value": "us-east-1"}}),
+    )
+    assert problems_of("primary", project_copy) == [
+        "connectdr:role: set in Pulumi.yaml, but it is a stack's own setting: move it to Pulumi.<stack>.yaml",
+        "aws:region: set in Pulumi.yaml, but each stack deploys to its own region: set it in each stack file",
+    ]
+
+
+def test_the_primary_s_keys_on_the_secondary_are_refused(project_copy):
+    traffic = yaml.safe_load((ROOT / "Pulumi.primary.yaml").read_text())["config"]["connectdr:traffic"]
+    edit_config(project_copy / "Pulumi.secondary.yaml", lambda config: config.update({"connectdr:traffic": traffic}))
+    assert problems_of("secondary", project_copy) == [
+        "connectdr:traffic: only the primary stack uses it; it has no effect on the secondary stack: remove it from "
+        "this stack's config (`pulumi config rm connectdr:traffic`)"
+    ]
+
+
+@pytest.mark.parametrize("content", ["", "# nothing yet\n", "encryptionsalt: v1:abc\n", "config: {}\n"])
+def test_an_empty_stack_file_says_it_is_empty(project_copy, content):
+    (project_copy / "Pulumi.primary.yaml").write_text(content)
+    assert problems_of("primary", project_copy) == [
+        "Pulumi.primary.yaml: is empty: a stack file sets at least aws:region and connectdr:role; the primary also "
+        "sets connectdr:contactCenter and connectdr:traffic, the secondary connectdr:primaryStack (README, Config)"
+    ]
+
+
+def test_esc_environments_are_refused_offline_but_read_for_the_cli(project_copy):
+    path = project_copy / "Pulumi.secondary.yaml"
+    path.write_text(path.read_text() + "environment:\n  - acme/contact-center-prod\n")
+    assert read_stack_file("secondary", project_copy).environments == ("acme/contact-center-prod",)
+    with pytest.raises(StackFileError) as raised:
+        read_offline_stack_file("secondary", project_copy)
+    assert str(raised.value) == (
+        f"{path}: imports Pulumi ESC environments (acme/contact-center-prod), which the offline plan cannot open; "
+        "run `pulumi preview --stack secondary` (the CLI resolves them), or plan a copy of the project without the "
+        "import (--stacks-dir)"
+    )
+
+
+def test_encrypted_values_become_secret_placeholders(project_copy):
+    edit_config(
+        project_copy / "Pulumi.primary.yaml",
+        lambda config: config.update({"connectdr:vpnPskUse1ConnATunnel1": {"secure": "v1:c2VjcmV0"}}),
+    )
+    stack = read_stack_file("primary", project_copy)
+    assert stack.values["connectdr:vpnPskUse1ConnATunnel1"] == offline_secret("connectdr:vpnPskUse1ConnATunnel1")
+    assert "connectdr:vpnPskUse1ConnATunnel1" in stack.secret_keys
+    assert "v1:c2VjcmV0" not in str(stack.values)
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        (
+            {"connectdr:regions": {"source": "us-east-1", "replica": "us-west-2"}},
+            "config connectdr:regions: a mapping here is a declaration, and replica, source is not one of its "
+            "attributes (default, description, items, secret, type, value); put a structured value under `value:`",
+        ),
+        (
+            {"connectdr:alerts": {"value": {"email": "a@b.co"}, "default": {"email": "c@d.co"}}},
+            "config connectdr:alerts: cannot have both `default` and `value`",
+        ),
+        ({"gcp:project": {"default": "acme"}}, "config gcp:project: keys of another namespace take only `value:`"),
+        ({"connectdr:ratio": 0.5}, "config connectdr:ratio: a number with a fraction must go under `value:`"),
+    ],
+)
+def test_project_config_the_cli_would_refuse_is_named(project_copy, entry, reason):
+    edit_config(project_copy / "Pulumi.yaml", lambda config: config.update(entry))
+    with pytest.raises(ConfigSourceError) as raised:
+        read_config_files(project_copy, "primary")
+    assert raised.value.reason == reason
+    with pytest.raises(StackFileError, match=re.escape(f"{project_copy / 'Pulumi.yaml'}: {reason}")):
+        read_stack_file("primary", project_copy)
+
+
+def test_stack_names_are_the_project_s_stack_files(project_copy):
+    assert stack_names(project_copy) == ["primary", "secondary"]
+
+
+def test_the_sdk_stack_settings_reader_would_drop_structured_values():
+    """Why config.sources reads stack files itself: StackSettings keeps only text and encrypted values."""
+    config = yaml.safe_load((ROOT / "Pulumi.primary.yaml").read_text())["config"]
+    settings = StackSettings._deserialize({"config": config})
+    assert settings.config is not None
+    assert "connectdr:traffic" not in settings.config
+    with pytest.raises(TypeError):
+        StackSettings._deserialize({"config": {"connectdr:mtu": 1500}})
+
+
+def test_the_readme_config_table_says_where_each_key_lives():
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| (project|stack)\b", readme, re.MULTILINE))
+    assert {key for key, where in rows.items() if where == "project"} == set(SHARED_KEYS)
+    assert {"role", "primaryStack", "contactCenter", "traffic"} <= {k for k, w in rows.items() if w == "stack"}
