@@ -7,18 +7,18 @@ that creates stacks. Every SDK failure leaves here as a DriverError with one lin
 import builtins
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from pulumi import automation as auto
 
-from deploy.engine_events import ResourceEvents
 from deploy.errors import DriverError, ExitCode
 from deploy.pulumi_cli import classify, open_command
 from deploy.stack_files import PROJECT_ROOT
 
 Lines = Callable[[str], None]
+Events = Callable[[auto.EngineEvent], None]
 Result = TypeVar("Result")
 OPERATIONS = ("preview", "up", "refresh", "destroy", "preview-destroy")
 SECRET = "[secret]"
@@ -55,11 +55,10 @@ class RunOptions:
 
 @dataclass
 class StackRun:
-    """One operation's result on one stack: change counts, the resources it touched, and after `up` the
-    stack outputs (secret ones as `[secret]`)."""
+    """One operation's result on one stack: change counts, and after `up` the stack outputs (secret ones as
+    `[secret]`)."""
 
     changes: dict[str, int]
-    resources: list[dict[str, Any]] = field(default_factory=list)
     outputs: dict[str, Any] | None = None
 
 
@@ -72,7 +71,9 @@ class StackBackend(Protocol):
 class StackOperations(StackBackend, Protocol):
     """What the lifecycle, split and init commands do to stacks."""
 
-    def run(self, stack: str, operation: str, options: RunOptions, *, on_output: Lines) -> StackRun: ...
+    def run(
+        self, stack: str, operation: str, options: RunOptions, *, on_output: Lines, on_event: Events | None = None
+    ) -> StackRun: ...
 
     def set_config(self, stack: str, values: dict[str, str]) -> None: ...
 
@@ -100,32 +101,35 @@ class AutomationBackend:
     def _select(self, stack: str) -> auto.Stack:
         return _guard(stack, lambda: auto.select_stack(stack, work_dir=str(self.work_dir), opts=self._options()))
 
-    def run(self, stack: str, operation: str, options: RunOptions, *, on_output: Lines) -> StackRun:
+    def run(
+        self, stack: str, operation: str, options: RunOptions, *, on_output: Lines, on_event: Events | None = None
+    ) -> StackRun:
+        """`on_output` gets the CLI's output lines (stdout and stderr) as they come, `on_event` the engine's
+        events; the result, or a DriverError, comes at the end."""
         if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation}")
         handle = self._select(stack)
-        events = ResourceEvents()
-        arguments = {**options.sdk_arguments(), "on_output": on_output, "on_error": on_output, "on_event": events}
+        arguments = {**options.sdk_arguments(), "on_output": on_output, "on_error": on_output, "on_event": on_event}
         expecting = options.expect_no_changes
         if operation == "preview":
             preview = _guard(stack, lambda: handle.preview(**arguments), expecting_no_changes=expecting)
-            return StackRun(_counts(preview.change_summary), events.operations())
+            return StackRun(_counts(preview.change_summary))
         if operation == "refresh" and expecting:
             # `pulumi refresh --expect-no-changes` refreshes (writes state) before it fails; a check only previews.
             preview = _guard(stack, lambda: handle.preview_refresh(**arguments), expecting_no_changes=True)
-            return StackRun(_counts(preview.change_summary), events.operations())
+            return StackRun(_counts(preview.change_summary))
         if operation == "preview-destroy":
             preview = _guard(stack, lambda: handle.preview_destroy(exclude_protected=True, **arguments))
-            return StackRun(_counts(preview.change_summary), events.operations())
+            return StackRun(_counts(preview.change_summary))
         if operation == "up":
             up = _guard(stack, lambda: handle.up(**arguments))
             outputs = {key: SECRET if output.secret else output.value for key, output in up.outputs.items()}
-            return StackRun(_counts(up.summary.resource_changes or {}), events.operations(), outputs)
+            return StackRun(_counts(up.summary.resource_changes or {}), outputs)
         if operation == "destroy":
             result = _guard(stack, lambda: handle.destroy(exclude_protected=True, **arguments))
         else:
             result = _guard(stack, lambda: handle.refresh(**arguments))
-        return StackRun(_counts(result.summary.resource_changes or {}), events.operations())
+        return StackRun(_counts(result.summary.resource_changes or {}))
 
     def outputs(self, stack: str) -> dict[str, Any]:
         """The stack's outputs as `pulumi stack output --json` shows them: secrets stay `[secret]`, so reading

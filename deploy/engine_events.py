@@ -1,4 +1,5 @@
-"""Per-resource operations from the engine's event stream: what `--json` reports for each stack."""
+"""What `--json` reports per stack from the engine's event stream: each resource operation and how it ended,
+error diagnostics, and policy violations. Collected as events arrive, so a failed run reports them too."""
 
 import re
 from dataclasses import dataclass, field
@@ -11,10 +12,12 @@ COLOR_MARKUP = re.compile(r"<\{%[^%]*%\}>")
 
 @dataclass
 class ResourceEvents:
-    """Collects, per URN, the step the engine planned or took and how it ended; and error diagnostics."""
+    """Collects, per URN, the step the engine planned or took and how it ended; error diagnostics; and
+    policy violations (CrossGuard, with `--policy-pack`)."""
 
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    violations: list[dict[str, Any]] = field(default_factory=list)
 
     def __call__(self, event: EngineEvent) -> None:
         if event.resource_pre_event is not None:
@@ -28,6 +31,17 @@ class ResourceEvents:
         diagnostic = event.diagnostic_event
         if diagnostic is not None and diagnostic.severity == "error":
             self.errors.append(COLOR_MARKUP.sub("", diagnostic.message).strip())
+        policy = event.policy_event
+        if policy is not None:
+            self.violations.append(
+                {
+                    "policy": policy.policy_name,
+                    "pack": policy.policy_pack_name,
+                    "enforcement": policy.enforcement_level,
+                    "urn": policy.resource_urn,
+                    "message": COLOR_MARKUP.sub("", policy.message).strip(),
+                }
+            )
 
     def _note(self, metadata: Any, status: str) -> None:
         if metadata.op == OpType.SAME or not metadata.urn:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from deploy.backend import RunOptions, StackOperations
+from deploy.engine_events import ResourceEvents
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
 
@@ -17,6 +18,8 @@ class StackOutcome:
     ok: bool
     changes: dict[str, int] = field(default_factory=dict)
     resources: list[dict[str, Any]] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+    policy_violations: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     exit_code: int = ExitCode.OK
 
@@ -24,6 +27,25 @@ class StackOutcome:
 def describe(changes: dict[str, int]) -> str:
     shown = [f"{kind} {count}" for kind, count in sorted(changes.items()) if count]
     return ", ".join(shown) or "no resources"
+
+
+def _run_stack(
+    backend: StackOperations, stack: str, operation: str, options: RunOptions, stream: Callable[[str], None]
+) -> tuple[StackOutcome, DriverError | None]:
+    """One stack: its outcome (what the engine's events said, failed or not) and its failure, if any."""
+    events = ResourceEvents()
+    outcome, failure = StackOutcome(stack, ok=False), None
+    try:
+        result = backend.run(stack, operation, options, on_output=stream, on_event=events)
+    except DriverError as error:
+        outcome.error, outcome.exit_code, failure = str(error), error.exit_code, error
+    else:
+        outcome.ok, outcome.changes = True, result.changes
+        if result.outputs is not None:
+            save_outputs(stack, result.outputs)
+    outcome.resources, outcome.diagnostics = events.operations(), events.errors
+    outcome.policy_violations = events.violations
+    return outcome, failure
 
 
 def run_lifecycle(
@@ -44,15 +66,10 @@ def run_lifecycle(
         stream: Callable[[str], None] = (
             (lambda _line: None) if as_json else (lambda line, s=stack: print(f"[{s}] {line}", file=out, flush=True))
         )
-        try:
-            result = backend.run(stack, operation, options, on_output=stream)
-        except DriverError as error:
-            outcomes.append(StackOutcome(stack, False, error=str(error), exit_code=error.exit_code))
-            failure = error
+        outcome, failure = _run_stack(backend, stack, operation, options, stream)
+        outcomes.append(outcome)
+        if failure is not None:
             break
-        outcomes.append(StackOutcome(stack, True, result.changes, result.resources))
-        if result.outputs is not None:
-            save_outputs(stack, result.outputs)
     skipped = list(stacks[len(outcomes) :])
     if as_json:
         document = {

@@ -16,8 +16,14 @@ from deploy.backend import RunOptions, StackOperations
 from deploy.cloud import CloudClients
 from deploy.errors import DriverError, ExitCode, problems_error
 from deploy.lifecycle import run_lifecycle
-from deploy.stack_files import PROJECT_ROOT, StackFile, StackFileError, read_stack_file, validate_stack_file
-from deploy.stack_files import with_offline_secrets as with_placeholder_secrets
+from deploy.stack_files import (
+    PROJECT_ROOT,
+    StackFile,
+    StackFileError,
+    read_stack_file,
+    validate_stack_file,
+    with_offline_secrets,
+)
 from deploy.stack_pair import file_stem
 from deploy.traffic_ops import effective_telephony
 
@@ -40,30 +46,28 @@ def parse_assignments(items: list[str], *, switches: bool = False) -> dict[str, 
 
 @dataclass(frozen=True)
 class CheckedSplit:
-    """A split that passed the stack config model: the merged traffic section and the file it came from."""
+    """A split that passed the stack config model: the change, the merged traffic section, the region pair,
+    and the stack file it was checked against."""
 
     stack_file: StackFile
     changes: Changes
     traffic: Traffic
-
-    @property
-    def regions(self) -> tuple[str, str]:
-        regions = self.stack_file.structured("regions")
-        return (regions["source"], regions["replica"])
+    regions: tuple[str, str]
 
 
 def check_split(primary_stack: str, changes: Changes, root: Path = PROJECT_ROOT) -> CheckedSplit:
     """Validate the change against the primary's stack file (sum, steps, both regions named); no backend."""
     try:
-        stack_file = with_placeholder_secrets(read_stack_file(file_stem(primary_stack), root))
+        stack_file = with_offline_secrets(read_stack_file(file_stem(primary_stack), root))
         traffic = {**(stack_file.structured("traffic") or {}), **changes}
         loaded = validate_stack_file(stack_file.with_values(traffic=traffic))
     except StackFileError as error:
         raise DriverError(str(error), ExitCode.USAGE) from None
     except ConfigError as error:
         raise problems_error(error) from None
-    assert loaded.stack.traffic is not None  # the primary's model requires it
-    return CheckedSplit(stack_file, changes, loaded.stack.traffic)
+    if loaded.stack.role != "primary" or loaded.stack.traffic is None:
+        raise DriverError(f"{primary_stack}: not a primary stack with a connectdr:traffic section", ExitCode.USAGE)
+    return CheckedSplit(stack_file, changes, loaded.stack.traffic, loaded.stack.regions.pair)
 
 
 def path_values(changes: Changes) -> dict[str, str]:

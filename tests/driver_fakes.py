@@ -4,6 +4,8 @@ import io
 import json
 from typing import Any
 
+from pulumi.automation import EngineEvent
+
 from connect.desired_split import versioned
 from deploy.backend import RunOptions, StackRun
 from deploy.cloud import CloudClients
@@ -51,12 +53,15 @@ class FakeBackend:
         if (stack, operation) in self.failures:
             raise self.failures[(stack, operation)]
 
-    def run(self, stack: str, operation: str, options: RunOptions, *, on_output: Any) -> StackRun:
+    def run(self, stack: str, operation: str, options: RunOptions, *, on_output: Any, on_event: Any = None) -> StackRun:
         self.calls.append(("run", stack, operation, options))
         on_output(f"{operation} in progress")
+        if on_event is not None:
+            metadata = {"op": "update", "urn": f"urn:{stack}", "type": "t"}
+            on_event(EngineEvent.from_json({"resourcePreEvent": {"metadata": metadata, "planning": True}}))
         self._maybe_fail(stack, operation)
         outputs = self.stack_outputs.get(stack) if operation == "up" else None
-        return StackRun({"same": 10, "update": 1}, [{"urn": f"urn:{stack}", "op": "update"}], outputs)
+        return StackRun({"same": 10, "update": 1}, outputs)
 
     def outputs(self, stack: str) -> dict:
         self.calls.append(("outputs", stack))

@@ -78,16 +78,24 @@ if command == "stack history":
     }]))
 
 planning = "--preview-only" in args or command == "preview"
+failure_after_steps = scenario["fail_after_steps"].get(command)
 print(f"{command} of {stack} (stand-in)")
 event(preludeEvent={"config": {}})
 for step in scenario["steps"].get(stack, []):
     metadata = {"op": step["op"], "urn": step["urn"], "type": step["type"], "provider": ""}
     event(resourcePreEvent={"metadata": metadata, "planning": planning})
+    if step.get("policy"):
+        violation = {"message": step["policy"], "color": "never", "policyName": "phone-numbers-protected"}
+        event(policyEvent={**violation, "policyPackName": "connectdr-guardrails", "enforcementLevel": "mandatory",
+                           "resourceUrn": step["urn"]})
     if step.get("failed"):
         event(diagnosticEvent={"message": step["failed"], "color": "never", "severity": "error", "urn": step["urn"]})
         event(resOpFailedEvent={"metadata": metadata, "status": 1, "steps": 1})
     else:
         event(resOutputsEvent={"metadata": metadata, "planning": planning})
+if failure_after_steps:
+    event(cancelEvent={})
+    finish(stderr=failure_after_steps["stderr"], code=failure_after_steps["code"])
 if scenario["summary"]:
     changes = scenario["changes"].get(stack, {"same": 1})
     event(summaryEvent={"maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": changes, "PolicyPacks": {}})
@@ -111,6 +119,8 @@ class StandIn:
     steps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     fail: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Command (`up`, `stack output`, ..., or `*` for any) -> stdout, stderr, code and optionally `stacks`."""
+    fail_after_steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Command -> stderr and code, failing once its steps' events are written (a failure mid-operation)."""
     not_found_code: int = 255
     summary: bool = True
 
@@ -130,6 +140,7 @@ class StandIn:
             "changes": self.changes,
             "steps": self.steps,
             "fail": self.fail,
+            "fail_after_steps": self.fail_after_steps,
             "not_found_code": self.not_found_code,
             "summary": self.summary,
             "log": str(self.log),
@@ -142,13 +153,14 @@ class StandIn:
         return [json.loads(line) for line in self.log.read_text().splitlines()]
 
 
-def install(folder: Path, monkeypatch: Any) -> StandIn:
-    """Put the stand-in first on PATH (with only /usr/bin and /bin after it) and point it at its scenario."""
+def install(folder: Path, monkeypatch: Any, outputs: dict[str, dict[str, Any]] | None = None) -> StandIn:
+    """Put the stand-in first on PATH (with only /usr/bin and /bin after it) and point it at its scenario,
+    with these stack outputs."""
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / "pulumi"
     script.write_text(f"#!{sys.executable}\n{SCRIPT}")
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    standin = StandIn(folder)
+    standin = StandIn(folder, outputs=outputs or {})
     standin.write()
     monkeypatch.setenv("PATH", os.pathsep.join([str(folder), "/usr/bin", "/bin"]))
     monkeypatch.setenv("STANDIN_SCENARIO", str(standin.scenario))

@@ -16,10 +16,7 @@ PRIMARY_URN = "urn:pulumi:primary::connectdr::aws:s3/bucket:Bucket::recordings"
 
 @pytest.fixture
 def standin(tmp_path, monkeypatch):
-    standin = install(tmp_path / "bin", monkeypatch)
-    standin.outputs = OUTPUTS
-    standin.write()
-    return standin
+    return install(tmp_path / "bin", monkeypatch, OUTPUTS)
 
 
 def commands(standin) -> list[str]:

@@ -100,10 +100,7 @@ def refusing_cloud(error: Exception) -> CloudClients:
 
 @pytest.fixture
 def standin(tmp_path, monkeypatch):
-    standin = install(tmp_path / "bin", monkeypatch)
-    standin.outputs = OUTPUTS
-    standin.write()
-    return standin
+    return install(tmp_path / "bin", monkeypatch, OUTPUTS)
 
 
 def run(capsys, argv, cloud=None) -> tuple[int, str, str]:
@@ -326,3 +323,32 @@ def test_an_engine_event_the_sdk_cannot_read_is_a_note_not_a_traceback(standin, 
     code, out, err = run(capsys, ["preview", "--stack", "primary"])
     assert_ends(code, 1, out, err)
     assert "note: engine events not read ('teleport' is not a valid OpType)" in out
+
+
+def test_a_failed_up_still_reports_what_it_touched_and_why(standin, capsys):
+    number = "urn:pulumi:primary::connectdr::aws:connect/phoneNumber:PhoneNumber::main"
+    bucket = "urn:pulumi:primary::connectdr::aws:s3/bucket:Bucket::recordings"
+    standin.steps = {
+        "primary": [
+            {"op": "create", "urn": number, "type": "aws:connect/phoneNumber:PhoneNumber", "policy": "protect it"},
+            {"op": "create", "urn": bucket, "type": "aws:s3/bucket:Bucket", "failed": "AccessDenied: not allowed"},
+        ]
+    }
+    standin.fail_after_steps = {"up": {"stderr": "error: update failed", "code": 255}}
+    standin.write()
+    code, out, err = run(capsys, ["up", "--json"])
+    assert_ends(code, 1, out, err)
+    document = json.loads(out)
+    assert (document["ok"], document["skipped"]) == (False, ["secondary"])
+    primary = document["stacks"][0]
+    assert [(r["urn"], r["status"]) for r in primary["resources"]] == [(number, "done"), (bucket, "failed")]
+    assert primary["diagnostics"] == ["AccessDenied: not allowed"]
+    assert primary["policy_violations"] == [
+        {
+            "policy": "phone-numbers-protected",
+            "pack": "connectdr-guardrails",
+            "enforcement": "mandatory",
+            "urn": number,
+            "message": "protect it",
+        }
+    ]

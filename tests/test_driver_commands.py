@@ -84,7 +84,10 @@ def test_drift_exits_3_with_the_json_document_on_stdout_and_no_progress(capsys):
     result = json.loads(out)
     assert (result["ok"], result["exit_code"]) == (False, 3)
     assert [(s["stack"], s["ok"]) for s in result["stacks"]] == [("primary", True), ("secondary", False)]
-    assert result["stacks"][0]["resources"] == [{"urn": "urn:primary", "op": "update"}]
+    assert result["stacks"][0]["resources"] == [
+        {"urn": "urn:primary", "type": "t", "op": "update", "status": "planned"}
+    ]
+    assert result["stacks"][1]["resources"][0]["urn"] == "urn:secondary", "a failed stack reports what it touched"
     options = backend.calls[0][3]
     assert (options.refresh, options.expect_no_changes) == (True, True)
     assert err == "error: secondary: drift\n"
@@ -211,7 +214,9 @@ def test_a_split_field_the_config_did_not_have_is_removed_again():
 
     backend = FakeBackend()
     _restore(
-        backend, "primary", CheckedSplit(File(), {"telephony": {EAST: 70, WEST: 30}, "signIn": {EAST: True}}, None)
+        backend,
+        "primary",
+        CheckedSplit(File(), {"telephony": {EAST: 70, WEST: 30}, "signIn": {EAST: True}}, None, (EAST, WEST)),
     )
     assert backend.calls[-1] == ("remove_config", "primary", ["connectdr:traffic.signIn"])
 
