@@ -201,4 +201,6 @@ def command_drill(ctx: Context) -> int:
 
 
 def command_verify(ctx: Context) -> int:
-    return run_verify(ctx.role_outputs(), ctx.cloud, out=ctx.out)
+    if run_verify(ctx.role_outputs(), ctx.cloud, out=ctx.out) != ExitCode.OK:
+        raise DriverError("verify: a check failed (its line above says which and why)")
+    return ExitCode.OK

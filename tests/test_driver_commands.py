@@ -344,3 +344,12 @@ def test_split_direct_rejects_a_bad_split_before_writing(capsys):
     assert cli.main(argv, backend_factory=no_backend, cloud=cloud_with(tables=tables)) == ExitCode.USAGE
     assert "percentages must sum to 100" in capsys.readouterr().err
     assert tables[WEST].desired() == DESIRED
+
+
+def test_a_failed_check_ends_verify_with_its_one_line(capsys):
+    tables = _linked_tables(lag_polls=1)
+    cloud = cloud_with(FakeConnect(replication="INSTANCE_REPLICATION_FAILED"), tables=tables)
+    code, out, err = run(capsys, ["verify"], cloud=cloud)
+    assert code == ExitCode.FAILED
+    assert "[FAIL] replica in us-west-2: INSTANCE_REPLICATION_FAILED" in out
+    assert err == "error: verify: a check failed (its line above says which and why)\n"
