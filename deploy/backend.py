@@ -1,128 +1,198 @@
-"""Stacks through the Pulumi Automation API: the one place that talks to the Pulumi CLI."""
+"""Stacks through the Pulumi Automation API: the one place that drives the Pulumi CLI.
 
-import re
+Stacks are only ever selected; a missing stack is an error (exit 4), and `init` is the one command
+that creates stacks. Every SDK failure leaves here as a DriverError with one line and an exit code.
+"""
+
+import builtins
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from pulumi import automation as auto
+
+from deploy.errors import DriverError, ExitCode
+from deploy.pulumi_cli import classify, open_command
 from deploy.stack_files import PROJECT_ROOT
 
 Lines = Callable[[str], None]
-EXIT_FAILED, EXIT_ENVIRONMENT, EXIT_DRIFT = 1, 4, 3
-CREDENTIAL_HINTS = re.compile(
-    r"no credentials|NoCredentialProviders|could not find default credentials|PULUMI_ACCESS_TOKEN|"
-    r"not logged in|pulumi login|ExpiredToken|InvalidClientTokenId|UnrecognizedClientException",
-    re.IGNORECASE,
-)
-DRIFT_HINT = re.compile(r"no changes were expected but changes", re.IGNORECASE)
+Events = Callable[[auto.EngineEvent], None]
+Result = TypeVar("Result")
+OPERATIONS = ("preview", "up", "refresh", "destroy", "preview-destroy")
+SECRET = "[secret]"
 
 
-class DriverError(Exception):
-    """A failure the driver reports as one line, with the exit code CI should see."""
+@dataclass(frozen=True)
+class RunOptions:
+    """Pulumi's own flags, passed through to the SDK by their SDK names; unset ones are left out."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    target: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    diff: bool = False
+    refresh: bool = False
+    policy_packs: tuple[str, ...] = ()
+    parallel: int | None = None
+    message: str | None = None
+    expect_no_changes: bool = False
+
+    def sdk_arguments(self) -> dict[str, Any]:
+        given = {
+            "target": list(self.target),
+            "exclude": list(self.exclude),
+            "replace": list(self.replace),
+            "diff": self.diff,
+            "refresh": self.refresh,
+            "policy_packs": list(self.policy_packs),
+            "parallel": self.parallel,
+            "message": self.message,
+            "expect_no_changes": self.expect_no_changes,
+        }
+        return {name: value for name, value in given.items() if value}
+
+
+@dataclass
+class StackRun:
+    """One operation's result on one stack: change counts, and after `up` the stack outputs (secret ones as
+    `[secret]`)."""
+
+    changes: dict[str, int]
+    outputs: dict[str, Any] | None = None
 
 
 class StackBackend(Protocol):
-    """What the commands need from Pulumi; the Automation API implements it, tests use a fake."""
-
-    def run(
-        self, stack: str, operation: str, *, on_output: Lines, expect_no_changes: bool = False
-    ) -> dict[str, int]: ...
+    """What the operator commands read from Pulumi: a stack's outputs."""
 
     def outputs(self, stack: str) -> dict[str, Any]: ...
 
-    def config(self, stack: str) -> dict[str, tuple[str, bool]]: ...
+
+class StackOperations(StackBackend, Protocol):
+    """What the lifecycle, split and init commands do to stacks."""
+
+    def run(
+        self, stack: str, operation: str, options: RunOptions, *, on_output: Lines, on_event: Events | None = None
+    ) -> StackRun: ...
 
     def set_config(self, stack: str, values: dict[str, str]) -> None: ...
 
+    def remove_config(self, stack: str, keys: list[str]) -> None: ...
 
-def _last_error_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.lower().startswith("error")]
-    return (errors or lines or ["the Pulumi CLI failed without a message"])[-1]
+    def init(self, stack: str, secrets_provider: str | None = None) -> bool: ...
 
 
 @dataclass
 class AutomationBackend:
-    """Stacks in `work_dir`'s project; the backend comes from the usual Pulumi environment
-    (PULUMI_BACKEND_URL or `pulumi login`). Lifecycle commands create a missing stack; the others select."""
+    """Stacks of the project in `work_dir`; the backend comes from the usual Pulumi environment
+    (PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN or `pulumi login`)."""
 
     work_dir: Path = PROJECT_ROOT
     pulumi_command: Any = None
 
     def _command(self) -> Any:
         if self.pulumi_command is None:
-            from pulumi import automation as auto
-
-            try:
-                self.pulumi_command = auto.PulumiCommand()
-            except FileNotFoundError:
-                raise DriverError(
-                    "the Pulumi CLI is not installed or not on PATH (https://www.pulumi.com/docs/install/)",
-                    EXIT_ENVIRONMENT,
-                ) from None
+            self.pulumi_command = open_command()
         return self.pulumi_command
 
-    def _stack(self, name: str, *, create: bool) -> Any:
-        from pulumi import automation as auto
+    def _options(self, secrets_provider: str | None = None) -> auto.LocalWorkspaceOptions:
+        return auto.LocalWorkspaceOptions(pulumi_command=self._command(), secrets_provider=secrets_provider)
 
-        options = auto.LocalWorkspaceOptions(pulumi_command=self._command())
-        select = auto.create_or_select_stack if create else auto.select_stack
-        return self._guard(lambda: select(name, work_dir=str(self.work_dir), opts=options), name)
+    def _select(self, stack: str) -> auto.Stack:
+        return _guard(stack, lambda: auto.select_stack(stack, work_dir=str(self.work_dir), opts=self._options()))
 
-    def _guard(self, call: Callable[[], Any], stack: str) -> Any:
-        from pulumi import automation as auto
-
-        try:
-            return call()
-        except auto.StackNotFoundError:
-            raise DriverError(
-                f"no stack named {stack!r}; create it with `pulumi stack init {stack}`", EXIT_ENVIRONMENT
-            ) from None
-        except auto.CommandError as error:
-            text = str(error)
-            if DRIFT_HINT.search(text):
-                raise DriverError(f"{stack}: changes found where none were expected (drift)", EXIT_DRIFT) from None
-            if CREDENTIAL_HINTS.search(text):
-                raise DriverError(
-                    f"{stack}: credentials missing or expired: {_last_error_line(text)}", EXIT_ENVIRONMENT
-                ) from None
-            raise DriverError(f"{stack}: {_last_error_line(text)}") from None
-
-    def run(self, stack: str, operation: str, *, on_output: Lines, expect_no_changes: bool = False) -> dict[str, int]:
-        handle = self._stack(stack, create=operation in {"preview", "up", "refresh"})
-        if operation == "preview":
-            result = self._guard(
-                lambda: handle.preview(on_output=on_output, expect_no_changes=expect_no_changes), stack
-            )
-            return dict(result.change_summary)
-        if operation == "up":
-            result = self._guard(lambda: handle.up(on_output=on_output, expect_no_changes=expect_no_changes), stack)
-        elif operation == "refresh":
-            result = self._guard(
-                lambda: handle.refresh(on_output=on_output, expect_no_changes=expect_no_changes), stack
-            )
-        elif operation == "destroy":
-            result = self._guard(lambda: handle.destroy(on_output=on_output), stack)
-        else:
+    def run(
+        self, stack: str, operation: str, options: RunOptions, *, on_output: Lines, on_event: Events | None = None
+    ) -> StackRun:
+        """`on_output` gets the CLI's output lines (stdout and stderr) as they come, `on_event` the engine's
+        events; the result, or a DriverError, comes at the end."""
+        if operation not in OPERATIONS:
             raise ValueError(f"unknown operation {operation}")
-        return dict(result.summary.resource_changes or {})
+        handle = self._select(stack)
+        arguments = {**options.sdk_arguments(), "on_output": on_output, "on_error": on_output, "on_event": on_event}
+        expecting = options.expect_no_changes
+        if operation == "preview":
+            preview = _guard(stack, lambda: handle.preview(**arguments), expecting_no_changes=expecting)
+            return StackRun(_counts(preview.change_summary))
+        if operation == "refresh" and expecting:
+            # `pulumi refresh --expect-no-changes` refreshes (writes state) before it fails; a check only previews.
+            preview = _guard(stack, lambda: handle.preview_refresh(**arguments), expecting_no_changes=True)
+            return StackRun(_counts(preview.change_summary))
+        if operation == "preview-destroy":
+            preview = _guard(stack, lambda: handle.preview_destroy(exclude_protected=True, **arguments))
+            return StackRun(_counts(preview.change_summary))
+        if operation == "up":
+            up = _guard(stack, lambda: handle.up(**arguments))
+            outputs = {key: SECRET if output.secret else output.value for key, output in up.outputs.items()}
+            return StackRun(_counts(up.summary.resource_changes or {}), outputs)
+        if operation == "destroy":
+            result = _guard(stack, lambda: handle.destroy(exclude_protected=True, **arguments))
+        else:
+            result = _guard(stack, lambda: handle.refresh(**arguments))
+        return StackRun(_counts(result.summary.resource_changes or {}))
 
     def outputs(self, stack: str) -> dict[str, Any]:
-        handle = self._stack(stack, create=False)
-        return {key: output.value for key, output in self._guard(handle.outputs, stack).items()}
-
-    def config(self, stack: str) -> dict[str, tuple[str, bool]]:
-        handle = self._stack(stack, create=False)
-        return {key: (value.value, value.secret) for key, value in self._guard(handle.get_all_config, stack).items()}
+        """The stack's outputs as `pulumi stack output --json` shows them: secrets stay `[secret]`, so reading
+        them needs no decryption (a read-only view for operators and on-call)."""
+        command = self._command()
+        result = _guard(
+            stack, lambda: command.run(["stack", "output", "--json", "--stack", stack], str(self.work_dir), {})
+        )
+        try:
+            outputs = json.loads(result.stdout or "{}")
+        except json.JSONDecodeError:
+            raise DriverError(f"{stack}: `pulumi stack output --json` did not print JSON") from None
+        if not isinstance(outputs, dict):
+            raise DriverError(f"{stack}: `pulumi stack output --json` did not print an object")
+        return outputs
 
     def set_config(self, stack: str, values: dict[str, str]) -> None:
-        from pulumi import automation as auto
-
-        handle = self._stack(stack, create=False)
+        handle = self._select(stack)
         config = {key: auto.ConfigValue(value=value) for key, value in values.items()}
-        self._guard(lambda: handle.set_all_config(config, path=True), stack)
+        _guard(stack, lambda: handle.set_all_config(config, path=True))
+
+    def remove_config(self, stack: str, keys: list[str]) -> None:
+        handle = self._select(stack)
+        _guard(stack, lambda: handle.remove_all_config(keys, path=True))
+
+    def init(self, stack: str, secrets_provider: str | None = None) -> bool:
+        """Create the stack; False when it already exists (nothing changes then)."""
+        try:
+            _guard(
+                stack,
+                lambda: auto.create_stack(stack, work_dir=str(self.work_dir), opts=self._options(secrets_provider)),
+                passing=(auto.StackAlreadyExistsError,),
+            )
+        except auto.StackAlreadyExistsError:
+            return False
+        return True
+
+
+def _counts(changes: Any) -> dict[str, int]:
+    return {str(getattr(op, "value", op)): int(count) for op, count in dict(changes).items()}
+
+
+def _guard(
+    stack: str,
+    call: Callable[[], Result],
+    *,
+    expecting_no_changes: bool = False,
+    passing: tuple[type[Exception], ...] = (),
+) -> Result:
+    """Run one SDK call; turn each way it fails into a DriverError (`passing` errors go through as they are)."""
+    try:
+        return call()
+    except passing:
+        raise
+    except auto.CommandError as error:
+        raise classify(error, stack, expecting_no_changes=expecting_no_changes) from None
+    except auto.InvalidVersionError as error:
+        raise DriverError(f"{stack}: the Pulumi CLI cannot do this: {error}", ExitCode.ENVIRONMENT) from None
+    except builtins.RuntimeError as error:
+        # The SDK's "summary event never found": the CLI finished but its event log never reached the driver.
+        raise DriverError(
+            f"{stack}: the Pulumi CLI finished without reporting a summary ({error}); rerun, and check that "
+            "nothing blocks its event log (a temporary file or a 127.0.0.1 port)",
+        ) from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise DriverError(f"{stack}: the Pulumi CLI printed something the SDK could not read ({error})") from None

@@ -1,10 +1,51 @@
-"""boto3 clients per region for the operator commands, created on first use."""
+"""boto3 clients per region for the operator commands, created on first use; AWS errors as one line."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from deploy.backend import EXIT_ENVIRONMENT, DriverError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ReadTimeoutError,
+)
+
+from deploy.errors import DriverError, ExitCode
 from deploy.traffic_ops import RegionPorts
+
+REFUSED = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+    }
+)
+UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+
+
+def aws_failure(error: BotoCoreError | ClientError) -> DriverError:
+    """A botocore error as the driver's one line: credentials and permissions and an unreachable endpoint
+    are the environment (exit 4), anything else a failed operation (exit 1)."""
+    if isinstance(error, NoCredentialsError | PartialCredentialsError):
+        return DriverError(f"AWS credentials: {error}", ExitCode.ENVIRONMENT)
+    if isinstance(error, UNREACHABLE):
+        return DriverError(f"AWS not reachable: {error}", ExitCode.ENVIRONMENT)
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        code, message = details.get("Code", "Unknown"), details.get("Message", "")
+        said = f"AWS {error.operation_name}: {code}: {message}".rstrip(": ")
+        return DriverError(said, ExitCode.ENVIRONMENT if code in REFUSED else ExitCode.FAILED)
+    return DriverError(f"AWS: {error}", ExitCode.FAILED)
 
 
 @dataclass
@@ -21,7 +62,9 @@ class CloudClients:
                 import boto3
 
                 if boto3.session.Session().get_credentials() is None:
-                    raise DriverError("no AWS credentials: configure a profile or AWS_* variables", EXIT_ENVIRONMENT)
+                    raise DriverError(
+                        "no AWS credentials: configure a profile or AWS_* variables", ExitCode.ENVIRONMENT
+                    )
                 self._cache[key] = boto3.client(service, region_name=region)
             else:
                 self._cache[key] = self.factory(service, region)

@@ -3,7 +3,10 @@
 from dataclasses import dataclass
 from typing import Any
 
-from deploy.backend import EXIT_ENVIRONMENT, DriverError, StackBackend
+from deploy.backend import StackBackend
+from deploy.errors import DriverError, ExitCode
+from deploy.outputs_cache import save_outputs
+from deploy.stack_pair import StackPair
 
 
 @dataclass(frozen=True)
@@ -26,31 +29,49 @@ class Deployment:
         return self.replica if region == self.source else self.source
 
 
-def _need(outputs: dict[str, Any], stack: str, key: str) -> Any:
+@dataclass
+class RoleOutputs:
+    """Stack outputs by role (`primary`, `secondary`) for the pair; optionally remembered in the outputs file."""
+
+    source: StackBackend
+    pair: StackPair
+    remember: bool = False
+
+    def outputs(self, role: str) -> dict[str, Any]:
+        stack = self.pair.of(role)
+        outputs = self.source.outputs(stack)
+        if self.remember:
+            save_outputs(stack, outputs)
+        return outputs
+
+
+def need(outputs: dict[str, Any], role: str, key: str) -> Any:
     if key not in outputs:
         raise DriverError(
-            f"stack {stack} has no output {key!r}: run `python -m deploy up --stack {stack}` first", EXIT_ENVIRONMENT
+            f"the {role} stack has no output {key!r}: run `python -m deploy up --stack {role}` first",
+            ExitCode.ENVIRONMENT,
         )
     return outputs[key]
 
 
 def load_deployment(backend: StackBackend) -> Deployment:
+    """Both stacks' outputs; `backend.outputs` takes a role (a RoleOutputs)."""
     primary, secondary = backend.outputs("primary"), backend.outputs("secondary")
-    source, replica = _need(primary, "primary", "region"), _need(secondary, "secondary", "region")
+    source, replica = need(primary, "primary", "region"), need(secondary, "secondary", "region")
     return Deployment(
         source=source,
         replica=replica,
-        instance_id=_need(primary, "primary", "instanceId"),
-        default_tdg_arn=_need(primary, "primary", "defaultTdgArn"),
-        tdg_arns=list(_need(primary, "primary", "trafficDistributionGroupArns")),
-        config_table=_need(primary, "primary", "tableNames")["config"],
-        health_alarm=_need(primary, "primary", "healthAlarm"),
+        instance_id=need(primary, "primary", "instanceId"),
+        default_tdg_arn=need(primary, "primary", "defaultTdgArn"),
+        tdg_arns=list(need(primary, "primary", "trafficDistributionGroupArns")),
+        config_table=need(primary, "primary", "tableNames")["config"],
+        health_alarm=need(primary, "primary", "healthAlarm"),
         controllers={
-            source: _need(primary, "primary", "failoverController"),
-            replica: _need(secondary, "secondary", "failoverController"),
+            source: need(primary, "primary", "failoverController"),
+            replica: need(secondary, "secondary", "failoverController"),
         },
         consumers={
-            source: _need(primary, "primary", "streamSyncConsumer"),
-            replica: _need(secondary, "secondary", "streamSyncConsumer"),
+            source: need(primary, "primary", "streamSyncConsumer"),
+            replica: need(secondary, "secondary", "streamSyncConsumer"),
         },
     )

@@ -2,77 +2,116 @@
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
-from deploy.backend import DriverError, StackBackend
-from deploy.stack_files import STACKS
-
-ORDER = {"destroy": tuple(reversed(STACKS))}
+from deploy.backend import RunOptions, StackOperations
+from deploy.engine_events import ResourceEvents
+from deploy.errors import DriverError, ExitCode
+from deploy.outputs_cache import save_outputs
 
 
 @dataclass
 class StackOutcome:
     stack: str
-    operation: str
     ok: bool
     changes: dict[str, int] = field(default_factory=dict)
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+    policy_violations: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    exit_code: int = ExitCode.OK
 
 
-def stacks_in_order(operation: str, choice: str) -> tuple[str, ...]:
-    """all: primary then secondary (its StackReference reads the primary); destroy the other way round."""
-    if choice != "all":
-        return (choice,)
-    return ORDER.get(operation, STACKS)
-
-
-def _describe(changes: dict[str, int]) -> str:
+def describe(changes: dict[str, int]) -> str:
     shown = [f"{kind} {count}" for kind, count in sorted(changes.items()) if count]
     return ", ".join(shown) or "no resources"
 
 
+def _run_stack(
+    backend: StackOperations, stack: str, operation: str, options: RunOptions, stream: Callable[[str], None]
+) -> tuple[StackOutcome, DriverError | None]:
+    """One stack: its outcome (what the engine's events said, failed or not) and its failure, if any."""
+    events = ResourceEvents()
+    outcome, failure = StackOutcome(stack, ok=False), None
+    try:
+        result = backend.run(stack, operation, options, on_output=stream, on_event=events)
+    except DriverError as error:
+        outcome.error, outcome.exit_code, failure = str(error), error.exit_code, error
+    else:
+        outcome.ok, outcome.changes = True, result.changes
+        if result.outputs is not None:
+            save_outputs(stack, result.outputs)
+    outcome.resources, outcome.diagnostics = events.operations(), events.errors
+    outcome.policy_violations = events.violations
+    return outcome, failure
+
+
 def run_lifecycle(
-    backend: StackBackend,
+    backend: StackOperations,
     operation: str,
-    choice: str,
+    stacks: Sequence[str],
+    options: RunOptions,
     *,
-    expect_no_changes: bool = False,
     as_json: bool = False,
     out: TextIO = sys.stdout,
-    err: TextIO = sys.stderr,
 ) -> int:
-    """Stream the engine's output per stack, stop at the first failure, print a summary; returns the exit code."""
-    stream = err if as_json else out
+    """Run `operation` on each stack in turn and stop at the first failure. Text mode streams the engine's
+    output and ends with a summary; `--json` prints one document (per-resource operations included).
+    A failure is raised after the summary, so the command ends with its one line on stderr."""
     outcomes: list[StackOutcome] = []
-    exit_code = 0
-    for stack in stacks_in_order(operation, choice):
-        try:
-            changes = backend.run(
-                stack,
-                operation,
-                on_output=lambda line, s=stack: print(f"[{s}] {line}", file=stream, flush=True),
-                expect_no_changes=expect_no_changes,
-            )
-            outcomes.append(StackOutcome(stack, operation, True, changes))
-        except DriverError as error:
-            outcomes.append(StackOutcome(stack, operation, False, error=str(error)))
-            exit_code = error.exit_code
+    failure: DriverError | None = None
+    for stack in stacks:
+        stream: Callable[[str], None] = (
+            (lambda _line: None) if as_json else (lambda line, s=stack: print(f"[{s}] {line}", file=out, flush=True))
+        )
+        outcome, failure = _run_stack(backend, stack, operation, options, stream)
+        outcomes.append(outcome)
+        if failure is not None:
             break
-    skipped = [s for s in stacks_in_order(operation, choice) if s not in {o.stack for o in outcomes}]
+    skipped = list(stacks[len(outcomes) :])
     if as_json:
         document = {
             "operation": operation,
-            "ok": exit_code == 0,
-            "stacks": [asdict(o) for o in outcomes],
+            "ok": failure is None,
+            "exit_code": int(failure.exit_code) if failure else 0,
+            "stacks": [asdict(outcome) for outcome in outcomes],
             "skipped": skipped,
         }
         print(json.dumps(document, indent=2), file=out)
     else:
         print(f"\n{operation} summary:", file=out)
         for outcome in outcomes:
-            status = f"ok ({_describe(outcome.changes)})" if outcome.ok else f"FAILED: {outcome.error}"
+            status = f"ok ({describe(outcome.changes)})" if outcome.ok else f"FAILED: {outcome.error}"
             print(f"  {outcome.stack}: {status}", file=out)
         for stack in skipped:
             print(f"  {stack}: skipped (an earlier stack failed)", file=out)
-    return exit_code
+    if failure is not None:
+        raise failure
+    return ExitCode.OK
+
+
+def unattended_destroy(stacks: Sequence[str]) -> DriverError:
+    """Destroy without `--yes` where nobody can answer the question (CI, a pipe)."""
+    return DriverError(
+        f"destroy deletes the resources of {', '.join(stacks)}: pass --yes (stdin is not a terminal to ask)",
+        ExitCode.USAGE,
+    )
+
+
+def confirm_destroy(
+    backend: StackOperations,
+    stacks: Sequence[str],
+    options: RunOptions,
+    *,
+    ask: Callable[[str], str],
+    out: TextIO = sys.stdout,
+) -> None:
+    """Without `--yes`: preview the destroy of each stack, then ask; anything but `yes` stops it."""
+    print("destroy would change (protected resources, such as claimed phone numbers, stay):", file=out)
+    for stack in stacks:
+        preview = backend.run(stack, "preview-destroy", options, on_output=lambda _line: None)
+        print(f"  {stack}: {describe(preview.changes)}", file=out)
+    if ask(f"Destroy the resources of {', '.join(stacks)}? Type yes to go on: ").strip().lower() != "yes":
+        raise DriverError("destroy not confirmed: nothing was deleted")

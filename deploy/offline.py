@@ -1,16 +1,23 @@
-"""Runs the real program for a stack file under Pulumi's mock engine and records what it declares."""
+"""Runs the real program for a stack file under Pulumi's mock engine and records what it declares.
+
+Built on the SDK's public mocks API: `reset_options` and `set_mocks` start a fresh engine per run,
+`runtime.test` runs the program and waits for every registration. What that API does not hand over
+is taken from the names in SDK_NAMES_USED (a test checks they still exist after an SDK upgrade):
+the mock monitor, to see each registration's parent and options, the root stack's outputs, and the
+settings' project root directory, which the engine sets and `set_mocks` leaves unset (the program reads the
+stack file from it to find a shared key set again in the stack file).
+"""
 
 import runpy
 import sys
 from collections import Counter
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.mocks import MockMonitor
 
 from deploy.mocks import CloudMocks
 from deploy.stack_files import PROJECT_ROOT, StackFile
@@ -63,7 +70,14 @@ class Plan:
         return Counter(resource.type for resource in self.resources)
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+SDK_NAMES_USED = {
+    "pulumi.runtime.mocks.MockMonitor": ("RegisterResource", "ReadResource"),
+    "pulumi.runtime.stack.Stack": ("outputs",),
+    "pulumi.runtime.settings.SETTINGS": ("root_directory",),
+}
+
+
+class RecordingMonitor(MockMonitor):
     """The mock monitor, plus a record of parent, options and secret-marked inputs of every registration."""
 
     def __init__(self, mocks: CloudMocks, plan: Plan) -> None:
@@ -73,16 +87,16 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self._record(response.urn, request, custom=request.custom, inputs=request.object)
+            self._record(response.urn, request, custom=request.custom, inputs=request.object, state=response.object)
         return response
 
     def ReadResource(self, request: Any) -> Any:
         """Reads (StackReference, `get` lookups) are recorded too: the plan shows every link."""
         response = super().ReadResource(request)
-        self._record(response.urn, request, custom=True, inputs=request.properties)
+        self._record(response.urn, request, custom=True, inputs=request.properties, state=response.properties)
         return response
 
-    def _record(self, urn: str, request: Any, *, custom: bool, inputs: Any) -> None:
+    def _record(self, urn: str, request: Any, *, custom: bool, inputs: Any, state: Any) -> None:
         if any(resource.urn == urn for resource in self.plan.resources):
             self.plan.duplicate_urns.append(urn)
         self.plan.resources.append(
@@ -93,7 +107,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent or None,
                 custom=custom,
                 inputs=rpc.deserialize_properties(inputs),
-                outputs=self.resources[urn].state if urn in self.resources else {},
+                outputs=rpc.deserialize_properties(state),
                 protect=getattr(request, "protect", False),
                 retain_on_delete=getattr(request, "retainOnDelete", False),
                 dependencies=tuple(getattr(request, "dependencies", ())),
@@ -102,12 +116,12 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
 
 
-def _resolve(value: Any) -> Any:
-    """A stack output as plain data; secrets become `[secret]`."""
-    output = pulumi.Output.from_input(value)
-    if _sync_await(output.is_secret()):
-        return SECRET
-    return _sync_await(output.future())
+async def _record_outputs(plan: Plan) -> None:
+    """The root stack's exports as plain data; secrets become `[secret]`."""
+    root = pulumi.runtime.get_root_resource()
+    for name, value in getattr(root, "outputs", {}).items():
+        output = pulumi.Output.from_input(value)
+        plan.outputs[name] = SECRET if await output.is_secret() else await output.future()
 
 
 def run_program(
@@ -120,17 +134,19 @@ def run_program(
     region = stack.values.get("aws:region") or "us-east-1"
     mocks = CloudMocks(region, stack_outputs)
     plan = plan if plan is not None else Plan(stack.name)
-    settings.ROOT.set(None)
+    pulumi.runtime.reset_options(project=PROJECT, stack=stack.name)
     pulumi.runtime.set_mocks(
         mocks, project=PROJECT, stack=stack.name, preview=False, monitor=RecordingMonitor(mocks, plan)
     )
     settings.SETTINGS.root_directory = str(stack.root) if stack.root is not None else None  # as the engine sets it
     pulumi.runtime.set_all_config(dict(stack.values), sorted(stack.secret_keys))
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()
     if str(PROJECT_ROOT) not in sys.path:
         sys.path.insert(0, str(PROJECT_ROOT))
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(PROGRAM), run_name="__main__")))
-    root = settings.get_root_resource()
-    plan.outputs = {name: _resolve(value) for name, value in getattr(root, "outputs", {}).items()}
+
+    @pulumi.runtime.test
+    def program() -> Coroutine[Any, Any, None]:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+        return _record_outputs(plan)
+
+    program()
     return plan

@@ -1,8 +1,16 @@
-"""Renders offline plans as a text tree, as JSON (inputs as the engine receives them), or as Mermaid."""
+"""Renders offline plans as a text tree, as JSON (inputs as the engine receives them), or as Mermaid.
 
+All three are deterministic: resources sorted by URN, keys sorted, and Lambda code (assets and
+archives) shown as a content hash with its file list, so a committed plan diffs cleanly in review.
+"""
+
+import hashlib
 import json
+import zipfile
+from pathlib import Path
 from typing import Any
 
+import pulumi
 from pulumi.runtime import rpc
 
 from components.primary_link import LINK_KEYS
@@ -14,10 +22,56 @@ MAX_SHOWN_LENGTH = 60
 HIDDEN_INPUTS = frozenset({"__provider", "tags", "tagsAll", "labels", "policy", "content", "code"})
 
 
+def _digest(chunks: list[tuple[str, bytes]]) -> str:
+    hashed = hashlib.sha256()
+    for name, content in sorted(chunks):
+        hashed.update(f"{name}\0{hashlib.sha256(content).hexdigest()}\n".encode())
+    return hashed.hexdigest()
+
+
+def _folder_files(path: Path) -> list[tuple[str, bytes]]:
+    if path.is_dir():
+        return [(str(f.relative_to(path)), f.read_bytes()) for f in sorted(path.rglob("*")) if f.is_file()]
+    with zipfile.ZipFile(path) as archive:
+        return [(name, archive.read(name)) for name in sorted(archive.namelist()) if not name.endswith("/")]
+
+
+def _asset_bytes(asset: pulumi.Asset) -> bytes:
+    if isinstance(asset, pulumi.FileAsset):
+        return Path(asset.path).read_bytes()
+    if isinstance(asset, pulumi.StringAsset):
+        return asset.text.encode()
+    return str(getattr(asset, "uri", "")).encode()
+
+
+def _archive_files(archive: pulumi.Archive) -> list[tuple[str, bytes]]:
+    if isinstance(archive, pulumi.FileArchive):
+        return _folder_files(Path(archive.path))
+    files: list[tuple[str, bytes]] = []
+    for name, member in getattr(archive, "assets", {}).items():
+        if isinstance(member, pulumi.Archive):
+            files.extend((f"{name}/{inner}", content) for inner, content in _archive_files(member))
+        else:
+            files.append((name, _asset_bytes(member)))
+    return files
+
+
+def asset_view(value: pulumi.Asset | pulumi.Archive) -> dict[str, Any]:
+    """An asset or archive as its content: a SHA-256 over the files and their names, and the file list."""
+    if isinstance(value, pulumi.RemoteArchive | pulumi.RemoteAsset):
+        return {"uri": value.uri}
+    if isinstance(value, pulumi.Archive):
+        files = _archive_files(value)
+        return {"archive": {"sha256": _digest(files), "files": sorted(name for name, _ in files)}}
+    return {"asset": {"sha256": hashlib.sha256(_asset_bytes(value)).hexdigest()}}
+
+
 def plain(value: Any) -> Any:
-    """Inputs as JSON-ready data; anything marked secret becomes `[secret]`."""
+    """Inputs as JSON-ready data; anything marked secret becomes `[secret]`, Lambda code its content hash."""
     if rpc.is_rpc_secret(value):
         return SECRET
+    if isinstance(value, pulumi.Asset | pulumi.Archive):
+        return asset_view(value)
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -56,14 +110,14 @@ def to_json(stacks: dict[str, StackPlan]) -> str:
                         "parent": resource.parent,
                         "inputs": plain(resource.inputs),
                     }
-                    for resource in stack.plan.resources
+                    for resource in sorted(stack.plan.resources, key=lambda item: item.urn)
                 ],
                 "outputs": plain(stack.plan.outputs),
             }
             for name, stack in stacks.items()
         }
     }
-    return json.dumps(document, indent=2, sort_keys=False)
+    return json.dumps(document, indent=2, sort_keys=True)
 
 
 def _key_inputs(resource: Declared) -> str:
@@ -124,11 +178,11 @@ def to_mermaid(stacks: dict[str, StackPlan]) -> str:
     for name, stack in stacks.items():
         region = stack.file.values.get("aws:region", "?")
         lines.append(f'  subgraph {name}["{name} stack ({region})"]')
-        components = [resource for resource in stack.plan.resources if not resource.custom]
+        components = sorted((r for r in stack.plan.resources if not r.custom), key=lambda item: item.urn)
         urns = {resource.urn: resource for resource in components}
         for resource in components:
             lines.append(f'    {_node(name, resource)}["{resource.type.split(":")[-1]}<br/>{resource.name}"]')
-        references = stack.plan.of_type("pulumi:pulumi:StackReference")
+        references = sorted(stack.plan.of_type("pulumi:pulumi:StackReference"), key=lambda item: item.urn)
         for reference in references:
             lines.append(f'    {_node(name, reference)}[("StackReference<br/>{reference.name}")]')
         lines.append("  end")

@@ -1,19 +1,34 @@
-"""`split`: change the desired traffic split (stack config + up), or directly in a surviving region."""
+"""`split`: change the desired traffic split through the primary stack's config and `up`.
+
+The split is checked with the stack config model against the local stack file before anything else
+runs; if `up` then fails, the stack config is put back as it was (or the line says what it now holds).
+"""
 
 import json
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from config import ConfigError
-from config.traffic import percentage_rule_broken
-from deploy.backend import DriverError, StackBackend
+from config.traffic import Traffic
+from deploy.backend import RunOptions, StackOperations
 from deploy.cloud import CloudClients
-from deploy.deployment import load_deployment
-from deploy.stack_files import StackFile, validate_stack_file
-from deploy.traffic_ops import effective_telephony, invoke_controller, read_desired, write_desired
+from deploy.errors import DriverError, ExitCode, problems_error
+from deploy.lifecycle import run_lifecycle
+from deploy.stack_files import (
+    PROJECT_ROOT,
+    StackFile,
+    StackFileError,
+    read_stack_file,
+    validate_stack_file,
+    with_offline_secrets,
+)
+from deploy.stack_pair import file_stem
+from deploy.traffic_ops import effective_telephony
 
-EXIT_BAD_INPUT = 2
 SWITCH = {"on": True, "true": True, "off": False, "false": False}
+Changes = dict[str, dict[str, Any]]
 
 
 def parse_assignments(items: list[str], *, switches: bool = False) -> dict[str, Any]:
@@ -25,17 +40,38 @@ def parse_assignments(items: list[str], *, switches: bool = False) -> dict[str, 
             parsed[region] = SWITCH[value.lower()] if switches else int(value)
         except (KeyError, ValueError):
             expected = "REGION=on|off" if switches else "REGION=PERCENT (e.g. us-east-1=70)"
-            raise DriverError(f"{item!r}: expected {expected}", EXIT_BAD_INPUT) from None
+            raise DriverError(f"{item!r}: expected {expected}", ExitCode.USAGE) from None
     return parsed
 
 
-def _stack_file(backend: StackBackend, name: str) -> StackFile:
-    config = backend.config(name)
-    values = {key: value for key, (value, _secret) in config.items()}
-    return StackFile(name, values, frozenset(key for key, (_value, secret) in config.items() if secret))
+@dataclass(frozen=True)
+class CheckedSplit:
+    """A split that passed the stack config model: the change, the merged traffic section, the region pair,
+    and the stack file it was checked against."""
+
+    stack_file: StackFile
+    changes: Changes
+    traffic: Traffic
+    regions: tuple[str, str]
 
 
-def _path_values(changes: dict[str, dict[str, Any]]) -> dict[str, str]:
+def check_split(primary_stack: str, changes: Changes, root: Path = PROJECT_ROOT) -> CheckedSplit:
+    """Validate the change against the primary's stack file (sum, steps, both regions named); no backend."""
+    try:
+        stack_file = with_offline_secrets(read_stack_file(file_stem(primary_stack), root))
+        traffic = {**(stack_file.structured("traffic") or {}), **changes}
+        loaded = validate_stack_file(stack_file.with_values(traffic=traffic))
+    except StackFileError as error:
+        raise DriverError(str(error), ExitCode.USAGE) from None
+    except ConfigError as error:
+        raise problems_error(error) from None
+    if loaded.stack.role != "primary" or loaded.stack.traffic is None:
+        raise DriverError(f"{primary_stack}: not a primary stack with a connectdr:traffic section", ExitCode.USAGE)
+    return CheckedSplit(stack_file, changes, loaded.stack.traffic, loaded.stack.regions.pair)
+
+
+def path_values(changes: Changes) -> dict[str, str]:
+    """`pulumi config set --path` keys and values for the change."""
     return {
         f'connectdr:traffic.{field}["{region}"]': json.dumps(value) if isinstance(value, bool) else str(value)
         for field, split in changes.items()
@@ -43,65 +79,58 @@ def _path_values(changes: dict[str, dict[str, Any]]) -> dict[str, str]:
     }
 
 
+def _restore(backend: StackOperations, stack: str, checked: CheckedSplit) -> None:
+    """Put back the values the change replaced; remove the fields it added."""
+    before = checked.stack_file.structured("traffic") or {}
+    kept = {field: before[field] for field in checked.changes if field in before}
+    if kept:
+        backend.set_config(stack, path_values(kept))
+    if added := [f"connectdr:traffic.{field}" for field in checked.changes if field not in before]:
+        backend.remove_config(stack, added)
+
+
+def _shown(changes: Changes) -> str:
+    return ", ".join(f"{key}={value}" for key, value in path_values(changes).items())
+
+
 def run_split(
-    backend: StackBackend,
+    backend: StackOperations,
     cloud: CloudClients,
-    changes: dict[str, dict[str, Any]],
+    stack: str,
+    checked: CheckedSplit,
     *,
-    direct_region: str | None = None,
     out: TextIO = sys.stdout,
 ) -> int:
-    """`changes` maps telephony/agents/signIn to their new per-region values."""
-    if direct_region:
-        return _split_direct(backend, cloud, changes, direct_region, out)
-    stack = _stack_file(backend, "primary")
-    traffic = {**(stack.structured("traffic") or {}), **changes}
+    """Set the primary's config, run `up` on it, print desired and effective telephony."""
+    backend.set_config(stack, path_values(checked.changes))
+    print(f"stack config of {stack} updated: {_shown(checked.changes)}; running up", file=out)
     try:
-        validate_stack_file(stack.with_values(traffic=traffic))
-    except ConfigError as error:
-        print(f"error: {error}", file=out)
-        return EXIT_BAD_INPUT
-    backend.set_config("primary", _path_values(changes))
-    print(f"stack config of primary updated: {json.dumps(changes)}; running up", file=out)
-    backend.run("primary", "up", on_output=lambda line: print(f"[primary] {line}", file=out, flush=True))
-    deployment = load_deployment(backend)
-    try:
-        effective: Any = effective_telephony(cloud.client("connect", deployment.source), deployment.default_tdg_arn)
-    except Exception as error:
-        effective = f"unavailable ({error})"
-    print(f"desired telephony: {traffic['telephony']}", file=out)
-    print(f"effective telephony: {effective} (the controller keeps traffic off an unhealthy region)", file=out)
-    return 0
+        run_lifecycle(backend, "up", [stack], RunOptions(message=f"split: {_shown(checked.changes)}"), out=out)
+    except DriverError as failure:
+        try:
+            _restore(backend, stack, checked)
+        except DriverError as rollback:
+            raise DriverError(
+                f"{failure} (putting the stack config back failed too ({rollback}): it now holds "
+                f"{_shown(checked.changes)}; `python -m deploy status` shows whether up got as far as the split)",
+                failure.exit_code,
+            ) from None
+        raise DriverError(
+            f"{failure} (stack config put back as it was; `python -m deploy status` shows whether up got as far "
+            "as the split)",
+            failure.exit_code,
+        ) from None
+    now = effective_after_up(cloud, backend, stack)
+    print(f"desired telephony: {checked.traffic.telephony}", file=out)
+    print(f"effective telephony: {now} (the controller keeps traffic off an unhealthy region)", file=out)
+    return ExitCode.OK
 
 
-def _split_direct(
-    backend: StackBackend, cloud: CloudClients, changes: dict[str, dict[str, Any]], region: str, out: TextIO
-) -> int:
-    deployment = load_deployment(backend)
-    if region not in deployment.regions:
-        raise DriverError(f"--direct {region}: must be one of {', '.join(deployment.regions)}", EXIT_BAD_INPUT)
-    for field in ("telephony", "agents"):
-        if field in changes:
-            if set(changes[field]) != set(deployment.regions):
-                raise DriverError(
-                    f"{field}: must name both {deployment.source} and {deployment.replica}", EXIT_BAD_INPUT
-                )
-            if broken := percentage_rule_broken(changes[field]):
-                raise DriverError(f"{field} {changes[field]}: {broken}", EXIT_BAD_INPUT)
-    ports = cloud.ports(region, deployment.config_table)
-    document = read_desired(ports.table)
-    default = dict(document["default"])
-    for field in ("telephony", "agents", "signIn"):
-        if field in changes:
-            default[field] = changes[field]
-    written = write_desired(ports.table, {**document, "default": default})
-    result = invoke_controller(ports.lambda_client, deployment.controllers[region], "split-direct")
-    print(
-        f"desired split written in {region} (version {written['version']}); controller: {result.get('reason')}",
-        file=out,
-    )
-    print("the primary stack's config no longer matches; once its region is back, run:", file=out)
-    for key, value in _path_values(changes).items():
-        print(f"  pulumi config set --path '{key}' {value} --stack primary", file=out)
-    print("  pulumi up --stack primary", file=out)
-    return 0
+def effective_after_up(cloud: CloudClients, backend: StackOperations, stack: str) -> Any:
+    """GetTrafficDistribution in the source region (only the primary's outputs are needed), or why it could
+    not be read: the split itself has succeeded by then."""
+    try:
+        outputs = backend.outputs(stack)
+        return effective_telephony(cloud.client("connect", outputs["region"]), outputs["defaultTdgArn"])
+    except Exception as error:  # reported, not raised: reading the split back is a courtesy
+        return f"unavailable ({error})"

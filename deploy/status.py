@@ -2,14 +2,16 @@
 
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from boto3.dynamodb.conditions import Key
 
+from connect.desired_split import telephony_in_force
 from deploy.backend import StackBackend
 from deploy.cloud import CloudClients
 from deploy.deployment import Deployment, load_deployment
-from deploy.traffic_ops import effective_telephony, region_health
+from deploy.traffic_ops import effective_telephony, read_desired, region_health
 
 DECISIONS_SHOWN = 5
 
@@ -45,11 +47,30 @@ def last_decisions(cloud: CloudClients, deployment: Deployment, region: str) -> 
     return [{"at": item["sk"], **json.loads(item["document"])} for item in items]
 
 
+def desired_split(cloud: CloudClients, deployment: Deployment, now: datetime) -> dict[str, Any] | str:
+    """The desired item the controllers read (after `split --direct` too), from the source region's replica of
+    the config table, or the replica region's when the source does not answer."""
+    problems = []
+    for region in deployment.regions:
+        try:
+            document = read_desired(cloud.table(region, deployment.config_table))
+        except Exception as error:  # status reports what it cannot read instead of failing
+            problems.append(f"{region}: {error}")
+            continue
+        return {
+            "telephony": telephony_in_force(document, now),
+            "default": document["default"],
+            "override": document.get("override", {}),
+            "version": document.get("version"),
+            "readIn": region,
+        }
+    return "unavailable (" + "; ".join(problems) + ")"
+
+
 def collect_status(backend: StackBackend, cloud: CloudClients) -> dict[str, Any]:
     deployment = load_deployment(backend)
-    traffic_text = backend.config("primary").get("connectdr:traffic", ("{}", False))[0]
     return {
-        "desired": json.loads(traffic_text),
+        "desired": desired_split(cloud, deployment, datetime.now(UTC)),
         "effective": effective_split(cloud, deployment),
         "health": {
             r: region_health(cloud.client("cloudwatch", r), deployment.health_alarm) for r in deployment.regions
@@ -64,7 +85,14 @@ def run_status(backend: StackBackend, cloud: CloudClients, *, as_json: bool = Fa
     if as_json:
         print(json.dumps(status, indent=2, default=str), file=out)
         return 0
-    print(f"desired telephony:   {status['desired'].get('telephony')}", file=out)
+    desired = status["desired"]
+    if isinstance(desired, dict):
+        override = desired["override"].get("mode", "none")
+        print(
+            f"desired telephony:   {desired['telephony']} (override {override}, version {desired['version']})", file=out
+        )
+    else:
+        print(f"desired telephony:   {desired}", file=out)
     print(f"effective telephony: {status['effective']}", file=out)
     print(f"health:              {status['health']}", file=out)
     print(f"replica:             {status['replication']}", file=out)

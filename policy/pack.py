@@ -1,9 +1,8 @@
 """The CrossGuard policies: each rule of rules.py wrapped for the engine (constructed, never served, here)."""
 
-from typing import Any
-
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -13,19 +12,16 @@ from pulumi_policy import (
 from rules import RESOURCE_RULES, STACK_RULES, ResourceRule, ResourceView, StackRule
 
 
-def view_of(args: Any) -> ResourceView:
+def view_of(args: ResourceValidationArgs | PolicyResource) -> ResourceView:
     """What CrossGuard hands a policy, as the rules' view. Inputs arrive with secrets already unwrapped,
     so secretness is unknown here (the tests check it on the offline plans, where it is known)."""
-    options = getattr(args, "opts", None)
-    provider = getattr(args, "provider", None)
     return ResourceView(
         type=args.resource_type,
         name=args.name,
         inputs=dict(args.props),
-        protect=bool(getattr(options, "protect", False)),
-        retain_on_delete=bool(getattr(options, "retain_on_delete", False)),
+        protect=bool(args.opts.protect),
         secret_inputs=None,
-        provider_inputs=dict(provider.props) if provider is not None else None,
+        provider_inputs=dict(args.provider.props) if args.provider is not None else None,
     )
 
 

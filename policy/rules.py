@@ -33,7 +33,6 @@ class ResourceView:
     name: str
     inputs: Mapping[str, Any]
     protect: bool = False
-    retain_on_delete: bool = False
     secret_inputs: frozenset[str] | None = None
     provider_inputs: Mapping[str, Any] | None = None
 
@@ -95,7 +94,9 @@ def no_wildcard_actions(resource: ResourceView) -> list[str]:
 
 
 def phone_numbers_protected(resource: ResourceView) -> list[str]:
-    if resource.type == "aws:connect/phoneNumber:PhoneNumber" and not (resource.protect or resource.retain_on_delete):
+    """`protect`, not retain_on_delete: CrossGuard's PolicyResourceOptions carries only `protect`, so that is
+    what the pack can check at preview time (and a destroy must stop and ask, not silently keep a number)."""
+    if resource.type == "aws:connect/phoneNumber:PhoneNumber" and not resource.protect:
         return [f"{resource.name}: releasing a number starts a long cooldown; protect it"]
     return []
 

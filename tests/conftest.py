@@ -110,6 +110,14 @@ def load_lambda(folder: str) -> Any:
     return module
 
 
+@pytest.fixture(autouse=True)
+def outputs_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The driver's outputs file (written by `up` and `status`) lives in the test's folder, not the project."""
+    path = tmp_path / "outputs.json"
+    monkeypatch.setenv("CONNECTDR_OUTPUTS_FILE", str(path))
+    return path
+
+
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Credentials and region for moto; nothing reaches AWS."""

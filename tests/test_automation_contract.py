@@ -1,133 +1,130 @@
-"""Contract: the exact Pulumi CLI arguments the Automation API runs for `up --stack all` and `split`.
+"""Contract: the exact Pulumi CLI commands the driver runs through the real Automation API code.
 
-PulumiCommand is replaced by a recorder; `run` is where the real class adds `--non-interactive` before
-spawning the CLI, so the recorded arguments are everything else, exactly."""
+A stand-in `pulumi` on PATH answers and logs every call (the SDK adds `--non-interactive` and, for
+operations, `--event-log <file>`; the log leaves those two out)."""
 
-import io
 import json
 
-from pulumi.automation import CommandResult, PulumiCommand
-from semver import VersionInfo
+import pytest
+from driver_fakes import OUTPUTS, FakeConnect, cloud_with
+from pulumi_standin import install
 
-from deploy.backend import AutomationBackend
-from deploy.cloud import CloudClients
-from deploy.lifecycle import run_lifecycle
-from deploy.split import run_split
+from deploy import cli
 
-HISTORY = [
-    {
-        "kind": "update",
-        "startTime": "2026-11-24T20:00:00.000Z",
-        "endTime": "2026-11-24T20:01:00.000Z",
-        "message": "",
-        "environment": {},
-        "config": {},
-        "result": "succeeded",
-        "resourceChanges": {"create": 3, "same": 120},
-    }
-]
+PRIMARY_URN = "urn:pulumi:primary::connectdr::aws:s3/bucket:Bucket::recordings"
 
 
-class Recorder(PulumiCommand):
-    """Answers like the CLI would for the few commands the driver runs, and records every call."""
-
-    def __init__(self, config: dict[str, dict], outputs: dict[str, dict]) -> None:
-        self.command, self.version = "pulumi", VersionInfo(3, 209, 0)
-        self.config, self.outputs, self.calls = config, outputs, []
-
-    def run(self, args, cwd, additional_env, on_output=None, on_error=None):
-        self.calls.append(list(args))
-        stack = args[args.index("--stack") + 1] if "--stack" in args else None
-        stdout = ""
-        if args[:2] == ["stack", "output"]:
-            stdout = json.dumps(self.outputs.get(stack, {}))
-        elif args[:2] == ["stack", "history"]:
-            stdout = json.dumps(HISTORY)
-        elif args[:1] == ["config"] and "set-all" not in args:
-            stdout = json.dumps(self.config.get(stack, {}))
-        elif args[:1] == ["up"] and on_output:
-            on_output(f"Updating ({stack})")
-        return CommandResult(stdout=stdout, stderr="", code=0)
+@pytest.fixture
+def standin(tmp_path, monkeypatch):
+    return install(tmp_path / "bin", monkeypatch, OUTPUTS)
 
 
-OUTPUT_RUN = [
-    ["stack", "output", "--json", "--stack"],
-    ["stack", "output", "--json", "--show-secrets", "--stack"],
-    ["stack", "history", "--json", "--show-secrets", "--page-size", "1", "--page", "1", "--stack"],
-]
+def commands(standin) -> list[str]:
+    """The logged calls without the version probes and the SDK's event-log argument."""
+    shown = []
+    for call in standin.calls():
+        if call == ["version"]:
+            continue
+        if "--event-log" in call:
+            at = call.index("--event-log")
+            call = call[:at] + call[at + 2 :]
+        shown.append(" ".join(call))
+    return shown
 
 
-def up_calls(stack: str) -> list[list[str]]:
+def up_calls(stack: str) -> list[str]:
     return [
-        ["stack", "select", "--stack", stack],
-        ["up", "--yes", "--skip-preview", "--exec-kind", "auto.local", "--stack", stack],
-        *[[*call, stack] for call in OUTPUT_RUN],
+        f"stack select --stack {stack}",
+        f"up --yes --skip-preview --exec-kind auto.local --stack {stack}",
+        f"stack output --json --stack {stack}",
+        f"stack output --json --show-secrets --stack {stack}",
+        f"stack history --json --show-secrets --page-size 1 --page 1 --stack {stack}",
     ]
 
 
-def test_up_all_runs_primary_then_secondary():
-    recorder = Recorder({}, {})
-    out = io.StringIO()
-    assert run_lifecycle(AutomationBackend(pulumi_command=recorder), "up", "all", out=out) == 0
-    assert recorder.calls == up_calls("primary") + up_calls("secondary")
-    assert "[primary] Updating (primary)" in out.getvalue()
-    assert "  primary: ok (create 3, same 120)" in out.getvalue()
+def test_up_all_selects_and_runs_primary_then_secondary(standin, capsys, outputs_file):
+    assert cli.main(["up"]) == 0
+    assert commands(standin) == up_calls("primary") + up_calls("secondary")
+    assert "stack init" not in " ".join(commands(standin))
+    out = capsys.readouterr().out
+    assert "[primary] up of primary (stand-in)" in out
+    assert set(json.loads(outputs_file.read_text())["stacks"]) == {"primary", "secondary"}
 
 
-def test_split_sets_the_path_config_then_runs_up_then_reads_outputs(stack_files):
-    config = {
-        "primary": {
-            key: {"value": value, "secret": key in stack_files["primary"].secret_keys}
-            for key, value in stack_files["primary"].values.items()
+def test_preview_passes_pulumi_flags_through(standin, capsys, tmp_path):
+    argv = ["preview", "--stack", "primary", "--target", PRIMARY_URN, "--exclude", PRIMARY_URN, "--replace"]
+    argv += [PRIMARY_URN, "--diff", "--refresh", "--policy-pack", str(tmp_path), "--parallel", "3"]
+    assert cli.main([*argv, "--message", "ci run", "--expect-no-changes"]) == 0
+    assert commands(standin) == [
+        "stack select --stack primary",
+        f"preview --message ci run --expect-no-changes --diff --replace {PRIMARY_URN} --target {PRIMARY_URN} "
+        f"--exclude {PRIMARY_URN} --policy-pack {tmp_path} --parallel 3 --refresh --exec-kind auto.local "
+        "--stack primary",
+    ]
+
+
+def test_refresh_expecting_no_changes_only_previews(standin, capsys):
+    assert cli.main(["refresh", "--stack", "secondary", "--expect-no-changes"]) == 0
+    assert commands(standin) == [
+        "stack select --stack secondary",
+        "refresh --preview-only --expect-no-changes --exec-kind auto.local --stack secondary",
+    ]
+
+
+def test_destroy_keeps_protected_resources(standin, capsys):
+    assert cli.main(["destroy", "--yes", "--stack", "primary"]) == 0
+    assert commands(standin)[:2] == [
+        "stack select --stack primary",
+        "destroy --skip-preview --yes --exclude-protected --exec-kind auto.local --stack primary",
+    ]
+
+
+def test_init_creates_only_what_is_missing(standin, capsys):
+    standin.stacks = ["primary"]
+    standin.write()
+    assert cli.main(["init", "--secrets-provider", "awskms://alias/connectdr"]) == 0
+    assert commands(standin) == [
+        "stack init primary --secrets-provider awskms://alias/connectdr",
+        "stack init secondary --secrets-provider awskms://alias/connectdr",
+    ]
+    assert capsys.readouterr().out == "primary: exists already (nothing changed)\nsecondary: created\n"
+
+
+def test_status_reads_outputs_without_decrypting_anything(standin, capsys):
+    cli.main(["status"], cloud=cloud_with())
+    assert commands(standin) == ["stack output --json --stack primary", "stack output --json --stack secondary"]
+
+
+def test_split_sets_the_path_config_runs_up_then_reads_the_primary(standin, capsys):
+    code = cli.main(["split", "us-east-1=70", "us-west-2=30"], cloud=cloud_with(FakeConnect(east=70)))
+    assert code == 0, capsys.readouterr().err
+    assert commands(standin) == [
+        "stack select --stack primary",
+        'config set-all --stack primary --path --plaintext connectdr:traffic.telephony["us-east-1"]=70 '
+        '--plaintext connectdr:traffic.telephony["us-west-2"]=30',
+        "stack select --stack primary",
+        'up --yes --skip-preview --message split: connectdr:traffic.telephony["us-east-1"]=70, '
+        'connectdr:traffic.telephony["us-west-2"]=30 --exec-kind auto.local --stack primary',
+        *up_calls("primary")[2:],
+        "stack output --json --stack primary",
+    ]
+    assert "effective telephony: {'us-east-1': 70, 'us-west-2': 30}" in capsys.readouterr().out
+
+
+def test_a_split_whose_up_fails_is_put_back_in_the_stack_config(standin, capsys):
+    standin.fail = {
+        "up": {
+            "code": 255,
+            "stderr": "error: update failed\nerror: [409] Conflict: Another update is currently in progress.",
         }
     }
-    outputs = {
-        "primary": {
-            "region": "us-east-1",
-            "instanceId": "i",
-            "defaultTdgArn": "arn:aws:connect:us-east-1:1:traffic-distribution-group/x",
-            "trafficDistributionGroupArns": [],
-            "tableNames": {"config": "c"},
-            "healthAlarm": "h",
-            "failoverController": "f",
-            "streamSyncConsumer": "s",
-        },
-        "secondary": {"region": "us-west-2", "failoverController": "f", "streamSyncConsumer": "s"},
-    }
-    recorder = Recorder(config, outputs)
-
-    def no_aws(service, region):
-        raise RuntimeError("offline")
-
-    out = io.StringIO()
-    code = run_split(
-        AutomationBackend(pulumi_command=recorder),
-        CloudClients(factory=no_aws),
-        {"telephony": {"us-east-1": 70, "us-west-2": 30}},
-        out=out,
-    )
-    assert code == 0, out.getvalue()
-    assert recorder.calls == [
-        ["stack", "select", "--stack", "primary"],
-        ["config", "--show-secrets", "--json", "--stack", "primary"],
-        ["stack", "select", "--stack", "primary"],
-        [
-            "config",
-            "set-all",
-            "--stack",
-            "primary",
-            "--path",
-            "--plaintext",
-            'connectdr:traffic.telephony["us-east-1"]=70',
-            "--plaintext",
-            'connectdr:traffic.telephony["us-west-2"]=30',
-        ],
-        *up_calls("primary"),
-        ["stack", "select", "--stack", "primary"],
-        ["stack", "output", "--json", "--stack", "primary"],
-        ["stack", "output", "--json", "--show-secrets", "--stack", "primary"],
-        ["stack", "select", "--stack", "secondary"],
-        ["stack", "output", "--json", "--stack", "secondary"],
-        ["stack", "output", "--json", "--show-secrets", "--stack", "secondary"],
+    standin.write()
+    code = cli.main(["split", "us-east-1=70", "us-west-2=30"])
+    assert code == 5
+    assert commands(standin)[-2:] == [
+        "stack select --stack primary",
+        'config set-all --stack primary --path --plaintext connectdr:traffic.telephony["us-east-1"]=50 '
+        '--plaintext connectdr:traffic.telephony["us-west-2"]=50',
     ]
-    assert "effective telephony: unavailable (offline)" in out.getvalue()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "stack config put back as it was" in err

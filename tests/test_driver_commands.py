@@ -1,227 +1,278 @@
-"""The driver's commands against a fake stack backend and fake cloud clients."""
+"""The driver's commands against a fake stack backend and fake cloud clients, through `cli.main`."""
 
 import io
 import json
 
 import pytest
 from conftest import VirtualClock
+from driver_fakes import (
+    DESIRED,
+    EAST,
+    OUTPUTS,
+    WEST,
+    FakeBackend,
+    FakeCloudWatch,
+    FakeConnect,
+    FakeLambda,
+    FakeTable,
+    cloud_with,
+    table_with_desired,
+)
 
+from connect.desired_split import versioned
 from deploy import cli
-from deploy.backend import EXIT_DRIFT, EXIT_ENVIRONMENT, DriverError
-from deploy.cloud import CloudClients
-from deploy.lifecycle import run_lifecycle
-from deploy.split import run_split
+from deploy.deployment import RoleOutputs
+from deploy.errors import DriverError, ExitCode
+from deploy.outputs_cache import save_outputs
+from deploy.stack_pair import discover_pair
 from deploy.status import collect_status
 from deploy.verify import run_verify
 
-EAST, WEST = "us-east-1", "us-west-2"
-TDG = "arn:aws:connect:us-east-1:123456789012:traffic-distribution-group/99999999-8888-7777-6666-555555555555"
-OUTPUTS = {
-    "primary": {
-        "region": EAST,
-        "instanceId": "11111111-2222-3333-4444-555555555555",
-        "defaultTdgArn": TDG,
-        "trafficDistributionGroupArns": [TDG],
-        "tableNames": {"config": "connectdr-acme-care-config"},
-        "healthAlarm": "connectdr-acme-care-region-health",
-        "failoverController": "connectdr-acme-care-failover-controller",
-        "streamSyncConsumer": "connectdr-acme-care-stream-sync",
-    },
-    "secondary": {
-        "region": WEST,
-        "failoverController": "connectdr-acme-care-failover-controller",
-        "streamSyncConsumer": "connectdr-acme-care-stream-sync",
-    },
-}
+
+class Terminal(io.StringIO):
+    """stdin of someone at a terminal, who answers `answer`."""
+
+    def __init__(self, answer: str) -> None:
+        super().__init__(answer + "\n")
+
+    def isatty(self) -> bool:
+        return True
 
 
-class FakeBackend:
-    def __init__(self, stack_files=None, failures: dict[str, DriverError] | None = None) -> None:
-        self.calls: list[tuple] = []
-        self.failures = failures or {}
-        self.stack_files = stack_files or {}
+def run(capsys, argv, backend=None, cloud=None, stdin=None):
+    backend = backend if backend is not None else FakeBackend()
+    code = cli.main(argv, backend_factory=lambda: backend, cloud=cloud or cloud_with(), stdin=stdin or io.StringIO())
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
-    def run(self, stack, operation, *, on_output, expect_no_changes=False):
-        self.calls.append(("run", stack, operation, expect_no_changes))
-        on_output(f"{operation} in progress")
-        if stack in self.failures:
-            raise self.failures[stack]
-        return {"same": 10, "update": 1}
 
-    def outputs(self, stack):
-        return OUTPUTS[stack]
-
-    def config(self, stack):
-        file = self.stack_files[stack]
-        return {key: (value, key in file.secret_keys) for key, value in file.values.items()}
-
-    def set_config(self, stack, values):
-        self.calls.append(("set_config", stack, values))
+def no_backend():
+    raise AssertionError("the command touched the backend")
 
 
 @pytest.mark.parametrize(
-    ("operation", "order"),
+    ("argv", "order"),
     [
-        ("preview", ["primary", "secondary"]),
-        ("up", ["primary", "secondary"]),
-        ("refresh", ["primary", "secondary"]),
-        ("destroy", ["secondary", "primary"]),
+        (["preview"], ["primary", "secondary"]),
+        (["up"], ["primary", "secondary"]),
+        (["refresh"], ["primary", "secondary"]),
+        (["destroy", "--yes"], ["secondary", "primary"]),
     ],
 )
-def test_all_runs_the_stacks_in_dependency_order(operation, order):
-    backend, out = FakeBackend(), io.StringIO()
-    assert run_lifecycle(backend, operation, "all", out=out) == 0
-    assert [call[1] for call in backend.calls] == order
-    assert f"[{order[0]}] {operation} in progress" in out.getvalue()
-    assert f"  {order[0]}: ok (same 10, update 1)" in out.getvalue()
+def test_all_runs_the_stacks_in_dependency_order(capsys, argv, order):
+    backend = FakeBackend()
+    code, out, err = run(capsys, argv, backend)
+    assert (code, err) == (0, "")
+    assert [stack for stack, _ in backend.operations()] == order
+    assert f"[{order[0]}] {argv[0]} in progress" in out
+    assert f"  {order[0]}: ok (same 10, update 1)" in out
 
 
-def test_a_failed_stack_stops_the_rest_and_sets_the_exit_code():
-    backend, out = FakeBackend(failures={"primary": DriverError("primary: boom")}), io.StringIO()
-    assert run_lifecycle(backend, "up", "all", out=out) == 1
-    assert [call[1] for call in backend.calls] == ["primary"]
-    assert "  secondary: skipped (an earlier stack failed)" in out.getvalue()
+def test_a_failed_stack_stops_the_rest_with_one_line_on_stderr(capsys):
+    backend = FakeBackend(failures={("primary", "up"): DriverError("primary: boom", ExitCode.FAILED)})
+    code, out, err = run(capsys, ["up"], backend)
+    assert code == 1
+    assert backend.operations() == [("primary", "up")]
+    assert "  secondary: skipped (an earlier stack failed)" in out
+    assert err == "error: primary: boom\n"
 
 
-def test_drift_exits_3_with_a_json_result_on_stdout():
-    backend = FakeBackend(failures={"secondary": DriverError("secondary: drift", EXIT_DRIFT)})
-    out, err = io.StringIO(), io.StringIO()
-    code = run_lifecycle(backend, "preview", "all", expect_no_changes=True, as_json=True, out=out, err=err)
-    assert code == EXIT_DRIFT
-    result = json.loads(out.getvalue())
-    assert result["ok"] is False
+def test_drift_exits_3_with_the_json_document_on_stdout_and_no_progress(capsys):
+    backend = FakeBackend(failures={("secondary", "preview"): DriverError("secondary: drift", ExitCode.DRIFT)})
+    code, out, err = run(capsys, ["preview", "--refresh", "--expect-no-changes", "--json"], backend)
+    assert code == ExitCode.DRIFT
+    result = json.loads(out)
+    assert (result["ok"], result["exit_code"]) == (False, 3)
     assert [(s["stack"], s["ok"]) for s in result["stacks"]] == [("primary", True), ("secondary", False)]
-    assert backend.calls[0][3] is True
-    assert "[primary] preview in progress" in err.getvalue()
+    assert result["stacks"][0]["resources"] == [
+        {"urn": "urn:primary", "type": "t", "op": "update", "status": "planned"}
+    ]
+    assert result["stacks"][1]["resources"][0]["urn"] == "urn:secondary", "a failed stack reports what it touched"
+    options = backend.calls[0][3]
+    assert (options.refresh, options.expect_no_changes) == (True, True)
+    assert err == "error: secondary: drift\n"
+
+
+def test_pass_through_flags_reach_the_backend(capsys, tmp_path):
+    backend = FakeBackend()
+    urn = "urn:pulumi:primary::connectdr::aws:s3/bucket:Bucket::b"
+    argv = ["up", "--stack", "primary", "--target", urn, "--replace", urn, "--diff", "--parallel", "4"]
+    code, _, err = run(capsys, [*argv, "--message", "m", "--policy-pack", str(tmp_path)], backend)
+    assert (code, err) == (0, "")
+    options = backend.calls[0][3]
+    assert options.target == (urn,) and options.replace == (urn,) and options.diff and options.parallel == 4
+    assert (options.message, options.policy_packs) == ("m", (str(tmp_path),))
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["up", "--target", "urn:pulumi:primary::connectdr::x::y"],
+            "name resources of one stack: choose it with --stack",
+        ),
+        (
+            ["up", "--stack", "secondary", "--exclude", "urn:pulumi:primary::p::t::n"],
+            "names stack primary, not secondary",
+        ),
+        (["destroy", "--expect-no-changes", "--yes"], "unrecognized arguments: --expect-no-changes"),
+        (["up", "--expect-no-changes"], "unrecognized arguments: --expect-no-changes"),
+        (["refresh", "--replace", "urn:x"], "unrecognized arguments: --replace"),
+        (["preview", "--parallel", "0"], "0 must be greater than 0"),
+        (["drill", "--away-from", EAST, "--timeout", "0"], "0 must be greater than 0 seconds"),
+        (["drill", "--away-from", EAST, "--timeout", "-5"], "-5 must be greater than 0 seconds"),
+        (["split", "us-east-1=70", "us-west-2=20"], "percentages must sum to 100 (they sum to 90)"),
+        (["split", "us-east-1=70", "eu-west-2=30"], "must list exactly the two regions us-east-1 and us-west-2"),
+        (["split", "us-east-1=75", "us-west-2=25"], "each percentage must be 0..100 in steps of 10"),
+        (["split", "us-east-1=seventy", "us-west-2=30"], "'us-east-1=seventy': expected REGION=PERCENT"),
+        (["split", "us-east-1=70", "us-west-2=30", "--controller", "c"], "--controller only go with --direct REGION"),
+        (["split", "us-east-1=70", "us-west-2=30", "--direct", "eu-west-2"], "--direct eu-west-2: must be one of"),
+        (["drill", "--away-from", "eu-west-2"], "--away-from eu-west-2: must be one of us-east-1, us-west-2"),
+        (["destroy"], "pass --yes (stdin is not a terminal to ask)"),
+    ],
+)
+def test_bad_arguments_exit_2_before_the_backend(capsys, argv, said):
+    code = cli.main(argv, backend_factory=no_backend, cloud=cloud_with(), stdin=io.StringIO())
+    err = capsys.readouterr().err
+    assert code == ExitCode.USAGE
+    assert err.count("\n") == 1 and err.startswith("error: ") and said in err, err
+
+
+def test_destroy_previews_asks_and_stops_on_anything_but_yes(capsys):
+    backend = FakeBackend()
+    code, out, err = run(capsys, ["destroy"], backend, stdin=Terminal("no"))
+    assert code == ExitCode.FAILED
+    assert backend.operations() == [("secondary", "preview-destroy"), ("primary", "preview-destroy")]
+    assert "secondary: same 10, update 1" in out
+    assert err.endswith("error: destroy not confirmed: nothing was deleted\n")
+
+
+def test_destroy_goes_on_after_yes(capsys):
+    backend = FakeBackend()
+    code, _, _ = run(capsys, ["destroy", "--stack", "secondary"], backend, stdin=Terminal("yes"))
+    assert code == 0
+    assert backend.operations() == [("secondary", "preview-destroy"), ("secondary", "destroy")]
+
+
+def test_init_creates_what_is_missing_and_leaves_the_rest(capsys):
+    backend = FakeBackend()
+    code, out, _ = run(capsys, ["init", "--secrets-provider", "awskms://alias/x"], backend)
+    assert code == 0
+    assert backend.calls == [("init", "primary", "awskms://alias/x"), ("init", "secondary", "awskms://alias/x")]
+    assert out == "primary: exists already (nothing changed)\nsecondary: created\n"
 
 
 def test_environment_problems_are_one_line_not_a_traceback(capsys):
-    class NoCli(FakeBackend):
-        def outputs(self, stack):
-            raise DriverError(
-                "the Pulumi CLI is not installed or not on PATH (https://www.pulumi.com/docs/install/)",
-                EXIT_ENVIRONMENT,
-            )
+    message = "the Pulumi CLI is not installed or not on PATH (https://www.pulumi.com/docs/install/)"
+    backend = FakeBackend(failures={("primary", "outputs"): DriverError(message, ExitCode.ENVIRONMENT)})
+    code, out, err = run(capsys, ["status"], backend)
+    assert (code, out, err) == (ExitCode.ENVIRONMENT, "", f"error: {message}\n")
 
-    assert cli.main(["status"], backend_factory=NoCli) == EXIT_ENVIRONMENT
-    assert (
-        capsys.readouterr().err
-        == "error: the Pulumi CLI is not installed or not on PATH (https://www.pulumi.com/docs/install/)\n"
+
+def test_split_sets_config_runs_up_and_reads_only_the_primary(capsys):
+    backend = FakeBackend(outputs={"primary": OUTPUTS["primary"]})
+    code, out, err = run(capsys, ["split", "us-east-1=70", "us-west-2=30"], backend, cloud_with(FakeConnect(east=70)))
+    assert (code, err) == (0, "")
+    assert backend.calls[0] == (
+        "set_config",
+        "primary",
+        {'connectdr:traffic.telephony["us-east-1"]': "70", 'connectdr:traffic.telephony["us-west-2"]': "30"},
     )
+    assert backend.operations() == [("primary", "up")]
+    assert "effective telephony: {'us-east-1': 70, 'us-west-2': 30}" in out
 
 
-def test_split_validates_with_the_config_model_before_touching_the_stack(stack_files):
-    backend, out = FakeBackend(stack_files), io.StringIO()
-    code = run_split(backend, CloudClients(factory=lambda *_: None), {"telephony": {EAST: 75, WEST: 25}}, out=out)
-    assert code == 2
-    assert (
-        "connectdr:traffic.telephony = {'us-east-1': 75, 'us-west-2': 25}: each percentage must be 0..100 in steps of 10"
-        in out.getvalue()
+def test_a_failed_up_puts_the_split_config_back(capsys):
+    failure = DriverError("primary: another update holds the stack", ExitCode.CONCURRENT)
+    backend = FakeBackend(failures={("primary", "up"): failure})
+    code, _, err = run(
+        capsys, ["split", "us-east-1=70", "us-west-2=30", "--agents", "us-east-1=60", "us-west-2=40"], backend
     )
-    assert backend.calls == []
-
-
-class FakeConnect:
-    def __init__(self, east: int = 50, replication: str = "INSTANCE_REPLICATION_COMPLETE") -> None:
-        self.east, self.replication = east, replication
-
-    def get_traffic_distribution(self, Id):
-        assert Id == TDG
-        return {
-            "TelephonyConfig": {
-                "Distributions": [
-                    {"Region": EAST, "Percentage": self.east},
-                    {"Region": WEST, "Percentage": 100 - self.east},
-                ]
-            }
-        }
-
-    def describe_instance(self, InstanceId):
-        return {
-            "Instance": {},
-            "ReplicationConfiguration": {
-                "ReplicationStatusSummaryList": [{"Region": WEST, "ReplicationStatus": self.replication}]
+    assert code == ExitCode.CONCURRENT
+    set_calls = [call for call in backend.calls if call[0] in {"set_config", "remove_config"}]
+    assert set_calls[1:] == [
+        (
+            "set_config",
+            "primary",
+            {
+                'connectdr:traffic.telephony["us-east-1"]': "50",
+                'connectdr:traffic.telephony["us-west-2"]': "50",
+                'connectdr:traffic.agents["us-east-1"]': "50",
+                'connectdr:traffic.agents["us-west-2"]': "50",
             },
-        }
+        )
+    ]
+    assert err.count("\n") == 1 and "stack config put back as it was" in err
 
-    def describe_traffic_distribution_group(self, TrafficDistributionGroupId):
-        return {"TrafficDistributionGroup": {"Name": "default", "Status": "ACTIVE"}}
+
+def test_a_split_field_the_config_did_not_have_is_removed_again():
+    from deploy.split import CheckedSplit, _restore
+
+    class File:
+        def structured(self, key):
+            return {"telephony": {EAST: 50, WEST: 50}}
+
+    backend = FakeBackend()
+    _restore(
+        backend,
+        "primary",
+        CheckedSplit(File(), {"telephony": {EAST: 70, WEST: 30}, "signIn": {EAST: True}}, None, (EAST, WEST)),
+    )
+    assert backend.calls[-1] == ("remove_config", "primary", ["connectdr:traffic.signIn"])
+
+
+def test_when_putting_the_config_back_fails_the_line_says_what_is_set(capsys):
+    backend = FakeBackend(
+        failures={
+            ("primary", "up"): DriverError("primary: boom"),
+            ("primary", "set_config"): DriverError("primary: backend gone", ExitCode.ENVIRONMENT),
+        }
+    )
+    backend.failures.pop(("primary", "set_config"))
+    original_set = backend.set_config
+
+    def set_once_then_fail(stack, values):
+        original_set(stack, values)
+        backend.failures[("primary", "set_config")] = DriverError("primary: backend gone", ExitCode.ENVIRONMENT)
+
+    backend.set_config = set_once_then_fail
+    code, _, err = run(capsys, ["split", "us-east-1=70", "us-west-2=30"], backend)
+    assert code == ExitCode.FAILED
+    assert err.count("\n") == 1
+    assert (
+        'it now holds connectdr:traffic.telephony["us-east-1"]=70, connectdr:traffic.telephony["us-west-2"]=30' in err
+    )
 
     def list_replication_findings(self, InstanceId, ResourceType, MaxResults):
         return {"ReplicationFindingsList": []}
 
 
-class FakeCloudWatch:
-    def __init__(self, state: str = "OK", iterator_ms: float | None = None) -> None:
-        self.state, self.iterator_ms = state, iterator_ms
-
-    def describe_alarms(self, **_):
-        return {"CompositeAlarms": [{"StateValue": self.state}]}
-
-    def get_metric_statistics(self, **_):
-        return {"Datapoints": [] if self.iterator_ms is None else [{"Maximum": self.iterator_ms}]}
-
-
-class FakeTable:
-    """A region's replica; `peer` receives each write after `lag_polls` reads (replication)."""
-
-    def __init__(self, lag_polls: int = 1) -> None:
-        self.items: dict[tuple, dict] = {}
-        self.pending: list[tuple[int, dict]] = []
-        self.peer: FakeTable | None = None
-        self.lag_polls = lag_polls
-
-    def put_item(self, Item):
-        self.items[(Item["pk"], Item["sk"])] = Item
-        if self.peer:
-            self.peer.pending.append((self.peer.lag_polls, Item))
-
-    def get_item(self, Key, **_):
-        arrived = [(n - 1, item) for n, item in self.pending]
-        self.pending = [(n, item) for n, item in arrived if n > 0]
-        for _n, item in [(n, item) for n, item in arrived if n <= 0]:
-            self.items[(item["pk"], item["sk"])] = item
-        found = self.items.get((Key["pk"], Key["sk"]))
-        return {"Item": found} if found else {}
-
-    def delete_item(self, Key, replicate: bool = True):
-        self.items.pop((Key["pk"], Key["sk"]), None)
-        self.pending = [(n, item) for n, item in self.pending if (item["pk"], item["sk"]) != (Key["pk"], Key["sk"])]
-        if self.peer and replicate:
-            self.peer.delete_item(Key, replicate=False)
-
-    def query(self, **_):
-        audits = sorted((i for i in self.items.values() if i["pk"] == "audit"), key=lambda i: i["sk"], reverse=True)
-        return {"Items": audits[:5]}
-
-
-def cloud_with(connect=None, watches=None, tables=None) -> CloudClients:
-    connect = connect or FakeConnect()
-    watches = watches or {EAST: FakeCloudWatch(), WEST: FakeCloudWatch()}
-    tables = tables or {EAST: FakeTable(), WEST: FakeTable()}
-
-    def factory(service, region):
-        if service.startswith("table:"):
-            return tables[region]
-        return {"connect": connect, "cloudwatch": watches[region]}[service]
-
-    return CloudClients(factory=factory)
-
-
-def test_status_shows_desired_effective_health_replication_and_decisions(stack_files):
-    tables = {EAST: FakeTable(), WEST: FakeTable()}
+def test_status_reads_desired_from_the_item_the_controller_reads(capsys):
+    after_direct = versioned({**DESIRED, "default": {**DESIRED["default"], "telephony": {EAST: 0, WEST: 100}}})
+    tables = {EAST: table_with_desired(after_direct), WEST: FakeTable()}
     tables[WEST].items[("audit", "2026-11-24T15:00:00.000#us-west-2")] = {
         "pk": "audit",
         "sk": "2026-11-24T15:00:00.000#us-west-2",
         "document": json.dumps({"action": "failover", "reason": "us-east-1 unhealthy"}),
     }
     cloud = cloud_with(FakeConnect(east=0), {EAST: FakeCloudWatch("ALARM"), WEST: FakeCloudWatch("OK")}, tables)
-    status = collect_status(FakeBackend(stack_files), cloud)
-    assert status["desired"]["telephony"] == {EAST: 50, WEST: 50}
+    backend = FakeBackend()
+    status = collect_status(RoleOutputs(backend, discover_pair()), cloud)
+    assert status["desired"]["telephony"] == {EAST: 0, WEST: 100}
+    assert status["desired"]["version"] == after_direct["version"]
     assert status["effective"] == {EAST: 0, WEST: 100}
     assert status["health"] == {EAST: "unhealthy", WEST: "healthy"}
     assert status["replication"] == "INSTANCE_REPLICATION_COMPLETE"
     assert status["decisions"][WEST][0]["action"] == "failover" and status["decisions"][EAST] == []
+    assert not [call for call in backend.calls if call[0] not in {"outputs"}]
+
+
+def test_status_falls_back_to_the_replica_regions_item(capsys, outputs_file):
+    tables = {EAST: FakeTable(), WEST: table_with_desired()}
+    code, out, err = run(capsys, ["status"], cloud=cloud_with(tables=tables))
+    assert (code, err) == (0, "")
+    assert "desired telephony:   {'us-east-1': 50, 'us-west-2': 50} (override none" in out
+    assert set(json.loads(outputs_file.read_text())["stacks"]) == {"primary", "secondary"}
 
 
 def _linked_tables(lag_polls: int) -> dict[str, FakeTable]:
@@ -258,49 +309,50 @@ def test_verify_fails_on_lag_a_broken_replica_and_a_stuck_consumer():
     assert "[ok] stream consumer in us-east-1: iterator age up to 5.0 s" in report
 
 
-def test_drill_command_refuses_an_unknown_region(capsys):
-    assert cli.main(["drill", "--away-from", "eu-west-2"], backend_factory=FakeBackend, cloud=cloud_with()) == 2
-    assert "must be one of us-east-1, us-west-2" in capsys.readouterr().err
-
-
-class FakeLambda:
-    def __init__(self) -> None:
-        self.invoked: list[str] = []
-
-    def invoke(self, FunctionName, InvocationType, Payload):
-        self.invoked.append(FunctionName)
-        return {
-            "StatusCode": 200,
-            "Payload": io.BytesIO(json.dumps({"reason": "us-east-1 unhealthy: all traffic to us-west-2"}).encode()),
-        }
-
-
-def test_split_direct_writes_the_surviving_regions_item_and_invokes_its_controller():
-    from connect.desired_split import versioned
-
-    tables, lam = {EAST: FakeTable(), WEST: FakeTable()}, FakeLambda()
-    document = versioned(
-        {
-            "regions": [EAST, WEST],
-            "default": {"arn": TDG, "telephony": {EAST: 50, WEST: 50}},
-            "override": {"mode": "none"},
-        }
-    )
-    tables[WEST].put_item({"pk": "traffic", "sk": "desired", "document": json.dumps(document)})
-    base = cloud_with(tables=tables)
-    cloud = CloudClients(factory=lambda service, region: lam if service == "lambda" else base.factory(service, region))
-    out = io.StringIO()
-    assert run_split(FakeBackend(), cloud, {"telephony": {EAST: 0, WEST: 100}}, direct_region=WEST, out=out) == 0
-    written = json.loads(tables[WEST].items[("traffic", "desired")]["document"])
+def test_split_direct_needs_no_backend_with_the_outputs_file(capsys, outputs_file):
+    for stack in ("primary", "secondary"):
+        save_outputs(stack, OUTPUTS[stack])
+    tables, lam = {EAST: FakeTable(), WEST: table_with_desired()}, FakeLambda()
+    argv = ["split", "us-east-1=0", "us-west-2=100", "--direct", WEST]
+    code = cli.main(argv, backend_factory=no_backend, cloud=cloud_with(tables=tables, lam=lam))
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    written = tables[WEST].desired()
     assert written["default"]["telephony"] == {EAST: 0, WEST: 100}
-    assert written["version"] != document["version"]
+    assert written["default"]["agents"] == {EAST: 50, WEST: 50}, "the stack file sets agents on their own"
+    assert written["version"] != DESIRED["version"]
     assert lam.invoked == ["connectdr-acme-care-failover-controller"]
-    assert "pulumi config set --path 'connectdr:traffic.telephony[\"us-east-1\"]' 0 --stack primary" in out.getvalue()
+    assert "pulumi config set --path 'connectdr:traffic.telephony[\"us-east-1\"]' 0 --stack primary" in out
     assert tables[EAST].items == {}
 
 
-def test_split_direct_rejects_a_bad_split_before_writing():
-    tables = {EAST: FakeTable(), WEST: FakeTable()}
-    with pytest.raises(DriverError, match="percentages must sum to 100"):
-        run_split(FakeBackend(), cloud_with(tables=tables), {"telephony": {EAST: 20, WEST: 20}}, direct_region=WEST)
-    assert tables[WEST].items == {}
+def test_split_direct_takes_names_from_arguments(capsys):
+    tables, lam = {EAST: FakeTable(), WEST: table_with_desired()}, FakeLambda()
+    argv = ["split", "us-east-1=0", "us-west-2=100", "--direct", WEST, "--config-table", "t", "--controller", "west-c"]
+    cloud = cloud_with(tables=tables, lam=lam)
+    assert cli.main(argv, backend_factory=no_backend, cloud=cloud) == 0
+    assert lam.invoked == ["west-c"]
+
+
+def test_split_direct_without_names_anywhere_says_what_to_pass(capsys):
+    backend = FakeBackend(failures={("primary", "outputs"): DriverError("primary: unreachable", ExitCode.ENVIRONMENT)})
+    code, _, err = run(capsys, ["split", "us-east-1=0", "us-west-2=100", "--direct", WEST], backend)
+    assert code == ExitCode.ENVIRONMENT
+    assert err.count("\n") == 1 and "has no outputs of stack primary" in err and "pass --config-table" in err
+
+
+def test_split_direct_rejects_a_bad_split_before_writing(capsys):
+    tables = {EAST: FakeTable(), WEST: table_with_desired()}
+    argv = ["split", "us-east-1=20", "us-west-2=20", "--direct", WEST]
+    assert cli.main(argv, backend_factory=no_backend, cloud=cloud_with(tables=tables)) == ExitCode.USAGE
+    assert "percentages must sum to 100" in capsys.readouterr().err
+    assert tables[WEST].desired() == DESIRED
+
+
+def test_a_failed_check_ends_verify_with_its_one_line(capsys):
+    tables = _linked_tables(lag_polls=1)
+    cloud = cloud_with(FakeConnect(replication="INSTANCE_REPLICATION_FAILED"), tables=tables)
+    code, out, err = run(capsys, ["verify"], cloud=cloud)
+    assert code == ExitCode.FAILED
+    assert "[FAIL] replica in us-west-2: INSTANCE_REPLICATION_FAILED" in out
+    assert err == "error: verify: a check failed (its line above says which and why)\n"

@@ -2,12 +2,20 @@
 
 import json
 import sys
-from types import SimpleNamespace
+from typing import ClassVar
 
 import parliament
 import pytest
 from conftest import ROOT
 from pulumi.runtime import rpc
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 
 from config.stack import REQUIRED_TAG_KEYS
 from deploy.offline import Plan
@@ -31,7 +39,6 @@ def views(plan: Plan) -> list[ResourceView]:
                 name=resource.name,
                 inputs=plain(resource.inputs),
                 protect=resource.protect,
-                retain_on_delete=resource.retain_on_delete,
                 secret_inputs=frozenset(key for key, value in resource.inputs.items() if rpc.is_rpc_secret(value)),
                 provider_inputs=plain(provider.inputs) if provider else None,
             )
@@ -132,21 +139,62 @@ def test_a_deny_with_a_wildcard_is_fine():
     assert rules.no_wildcard_actions(deny) == []
 
 
+class WatchedOptions(PolicyResourceOptions):
+    """CrossGuard's real options type, noting every attribute a policy asks for (present or not)."""
+
+    asked: ClassVar[set[str]] = set()
+
+    def __getattribute__(self, name):
+        if not name.startswith("__"):
+            WatchedOptions.asked.add(name)
+        return super().__getattribute__(name)
+
+
+def engine_options(protect: bool) -> PolicyResourceOptions:
+    """Options as CrossGuard builds them (the real type: it has no retain_on_delete)."""
+    return WatchedOptions(protect, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+
+
+def validation_args(type_token: str, name: str, props: dict, *, protect: bool = False, provider=None):
+    return ResourceValidationArgs(type_token, props, f"urn:{name}", name, engine_options(protect), provider)
+
+
 def test_the_pack_wraps_every_rule_and_reports_through_the_engine_callback():
     policies = pack.build_policies()
     assert sorted(p.name for p in policies) == sorted([*rules.RESOURCE_RULES, *rules.STACK_RULES])
     reported = []
-    number = SimpleNamespace(
-        resource_type="aws:connect/phoneNumber:PhoneNumber",
-        name="number",
-        urn="urn:number",
-        props={"countryCode": "US"},
-        opts=SimpleNamespace(protect=False, retain_on_delete=False),
-        provider=None,
-    )
     protected = next(p for p in policies if p.name == "phone-numbers-protected")
-    protected.validate(number, lambda message, urn: reported.append((message, urn)))
+    protected.validate(
+        validation_args("aws:connect/phoneNumber:PhoneNumber", "number", {"countryCode": "US"}),
+        lambda message, urn: reported.append((message, urn)),
+    )
     assert reported == [("number: releasing a number starts a long cooldown; protect it", "urn:number")]
+    protected.validate(
+        validation_args("aws:connect/phoneNumber:PhoneNumber", "kept", {"countryCode": "US"}, protect=True),
+        lambda message, urn: reported.append((message, urn)),
+    )
+    assert len(reported) == 1
+
+
+def test_every_policy_runs_on_the_engine_types():
+    """Each policy reads only what CrossGuard's real argument types carry (a missing attribute would raise)."""
+    provider = PolicyProviderResource(
+        "pulumi:providers:aws", {"defaultTags": {"tags": {"owner": "o", "environment": "e"}}}, "urn:aws", "aws"
+    )
+    bucket = PolicyResource(
+        "aws:s3/bucket:Bucket", {"bucket": "b"}, "urn:b", "b", engine_options(False), provider, None, [], {}
+    )
+    reported = []
+    WatchedOptions.asked.clear()
+    for policy in pack.build_policies():
+        if policy.name in rules.STACK_RULES:
+            policy.validate(StackValidationArgs([bucket]), lambda message, urn, name=policy.name: reported.append(name))
+        else:
+            args = validation_args("aws:sqs/queue:Queue", "q", {"sqsManagedSseEnabled": True}, provider=provider)
+            policy.validate(args, lambda message, urn, name=policy.name: reported.append(name))
+    assert sorted(reported) == ["buckets-encrypted", "buckets-private"]
+    real_options = set(vars(PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)))
+    assert WatchedOptions.asked and WatchedOptions.asked <= real_options, WatchedOptions.asked - real_options
 
 
 def _iam_documents(plan: Plan) -> list[tuple[str, dict]]:

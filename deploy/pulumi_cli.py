@@ -1,0 +1,172 @@
+"""The one place that starts the Pulumi CLI through the SDK and reads what it said when it failed.
+
+The SDK raises CommandError with only a formatted string of the command's result; the streams themselves
+are kept here (through the SDK's own per-line callbacks) so a failure is classified from the CLI's exit
+code, the SDK's error classes and the line of stderr that names the cause.
+"""
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation import PulumiCommand
+
+from deploy.errors import DriverError, ExitCode
+
+INSTALL_HINT = "https://www.pulumi.com/docs/install/"
+VERSION_TIMEOUT_SECONDS = 60
+# The CLI's exit code taxonomy (pulumi >= 3.226, pkg/cmd/pulumi/cmd/exit_codes.go); older CLIs exit 255.
+CLI_EXIT_AUTHENTICATION, CLI_EXIT_STACK_NOT_FOUND, CLI_EXIT_NO_CHANGES = 3, 6, 7
+# CommandResult.__str__ (pulumi/automation/_cmd.py) starts with the exit code: "\n code: 7\n stdout: ...".
+SDK_RESULT_CODE = re.compile(r"\A\s*code: (-?\d+)\n")
+# NoChangesExpectedError's sentence in both of its forms, for CLIs from before the exit code taxonomy.
+NO_CHANGES_EXPECTED = re.compile(r"no changes were expected (for \w+ )?but changes were proposed", re.IGNORECASE)
+CREDENTIAL_HINTS = re.compile(
+    r"no credentials|NoCredentialProviders|could not find default credentials|PULUMI_ACCESS_TOKEN|"
+    r"not logged in|pulumi login|ExpiredToken|InvalidClientTokenId|UnrecognizedClientException|"
+    r"invalid access token|\b401\b|\b403\b|unauthorized|forbidden",
+    re.IGNORECASE,
+)
+UNREACHABLE_HINTS = re.compile(
+    r"no such host|connection refused|i/o timeout|network is unreachable|TLS handshake timeout|"
+    r"context deadline exceeded|NoSuchBucket",
+    re.IGNORECASE,
+)
+GENERIC_ERRORS = re.compile(
+    r"^(update|preview|refresh|destroy) failed\.?$|^an error occurred|^one or more errors occurred", re.IGNORECASE
+)
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class CliFailure:
+    """What a failed CLI command left behind: its exit code (None if unknown) and both streams."""
+
+    code: int | None
+    stdout: str
+    stderr: str
+
+
+Lines = Callable[[str], Any] | None
+
+
+class CapturingCommand(PulumiCommand):
+    """PulumiCommand that keeps each failed command's streams on the CommandError it raises."""
+
+    def run(
+        self,
+        args: list[str],
+        cwd: str,
+        additional_env: Mapping[str, str],
+        on_output: Lines = None,
+        on_error: Lines = None,
+    ) -> auto.CommandResult:
+        stdout: list[str] = []
+        stderr: list[str] = []
+        try:
+            return super().run(args, cwd, additional_env, _tee(stdout, on_output), _tee(stderr, on_error))
+        except auto.CommandError as error:
+            error.cli_failure = CliFailure(sdk_exit_code(error), "\n".join(stdout), "\n".join(stderr))  # type: ignore[attr-defined]
+            raise
+
+
+def _tee(lines: list[str], callback: Lines) -> Callable[[str], None]:
+    def collect(line: str) -> None:
+        lines.append(line)
+        if callback is not None:
+            callback(line)
+
+    return collect
+
+
+def sdk_exit_code(error: auto.CommandError) -> int | None:
+    """The CLI's exit code, which the SDK keeps only inside the error's text."""
+    match = SDK_RESULT_CODE.match(str(error))
+    return int(match.group(1)) if match else None
+
+
+def failure_of(error: auto.CommandError) -> CliFailure:
+    return getattr(error, "cli_failure", None) or CliFailure(sdk_exit_code(error), "", "")
+
+
+def open_command() -> PulumiCommand:
+    """The CLI on PATH, checked the way the SDK checks it, with every way that fails as one line."""
+    path = shutil.which("pulumi")
+    if path is None:
+        raise DriverError(f"the Pulumi CLI is not installed or not on PATH ({INSTALL_HINT})", ExitCode.ENVIRONMENT)
+    try:
+        probe = subprocess.run(
+            [path, "version"], capture_output=True, text=True, timeout=VERSION_TIMEOUT_SECONDS, check=False
+        )
+    except PermissionError:
+        raise DriverError(f"the Pulumi CLI at {path} cannot be run (permission denied)", ExitCode.ENVIRONMENT) from None
+    except subprocess.TimeoutExpired:
+        raise DriverError(
+            f"`{path} version` did not answer within {VERSION_TIMEOUT_SECONDS} s", ExitCode.ENVIRONMENT
+        ) from None
+    except OSError as error:
+        raise DriverError(f"the Pulumi CLI at {path} cannot be run ({error.strerror})", ExitCode.ENVIRONMENT) from None
+    if probe.returncode != 0:
+        said = first_line(probe.stderr) or first_line(probe.stdout) or "no message"
+        raise DriverError(f"`{path} version` failed with exit code {probe.returncode}: {said}", ExitCode.ENVIRONMENT)
+    try:
+        return CapturingCommand()
+    except auto.InvalidVersionError as error:
+        raise DriverError(f"the Pulumi CLI at {path} does not suit the SDK: {error}", ExitCode.ENVIRONMENT) from None
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise DriverError(f"the Pulumi CLI at {path} cannot be run ({error})", ExitCode.ENVIRONMENT) from None
+
+
+def first_line(text: str) -> str:
+    return next((line.strip() for line in clean(text).splitlines() if line.strip()), "")
+
+
+def clean(text: str) -> str:
+    return ANSI_ESCAPE.sub("", text)
+
+
+def _error_lines(text: str) -> list[str]:
+    lines = (line.strip() for line in clean(text).splitlines())
+    return [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("error:")]
+
+
+def cause_line(failure: CliFailure) -> str:
+    """The line that names the cause: the first specific `error:` line of stderr, then of stdout (where the
+    engine prints resource diagnostics), then the first generic one, then the first line of stderr."""
+    errors = _error_lines(failure.stderr) + _error_lines(failure.stdout)
+    specific = [line for line in errors if line and not GENERIC_ERRORS.match(line)]
+    if specific or errors:
+        return (specific or errors)[0]
+    said = first_line(failure.stderr)
+    code = "" if failure.code is None else f" with exit code {failure.code}"
+    return said or f"the Pulumi CLI failed{code} without a message"
+
+
+def classify(error: auto.CommandError, stack: str, *, expecting_no_changes: bool = False) -> DriverError:
+    """One line and an exit code for a failed CLI command on `stack`."""
+    failure = failure_of(error)
+    cause = cause_line(failure)
+    if isinstance(error, auto.StackNotFoundError) or failure.code == CLI_EXIT_STACK_NOT_FOUND:
+        return DriverError(
+            f"{stack}: no such stack in the current backend; `pulumi whoami --verbose` shows the backend and org, "
+            f"`python -m deploy init --stack {stack}` creates it",
+            ExitCode.ENVIRONMENT,
+        )
+    if isinstance(error, auto.ConcurrentUpdateError):
+        return DriverError(
+            f"{stack}: another update holds the stack ({cause}); wait for it, or run "
+            f"`pulumi cancel --stack {stack}` if it died",
+            ExitCode.CONCURRENT,
+        )
+    streams = failure.stderr + "\n" + failure.stdout
+    if failure.code == CLI_EXIT_NO_CHANGES or (expecting_no_changes and NO_CHANGES_EXPECTED.search(streams)):
+        return DriverError(f"{stack}: changes found where none were expected (drift)", ExitCode.DRIFT)
+    if failure.code == CLI_EXIT_AUTHENTICATION or CREDENTIAL_HINTS.search(failure.stderr):
+        return DriverError(f"{stack}: credentials missing, expired or not allowed: {cause}", ExitCode.ENVIRONMENT)
+    if UNREACHABLE_HINTS.search(failure.stderr):
+        return DriverError(f"{stack}: backend or cloud not reachable: {cause}", ExitCode.ENVIRONMENT)
+    return DriverError(f"{stack}: {cause}", ExitCode.FAILED)

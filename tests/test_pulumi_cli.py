@@ -1,0 +1,125 @@
+"""How a failed Pulumi CLI command becomes one line and an exit code, with the SDK's real errors.
+
+Failures are produced by the SDK itself: PulumiCommand.run spawning a small script that prints chosen
+output and exits with a chosen code, so create_command_error picks the error class as in production.
+"""
+
+import json
+import sys
+
+import pytest
+from pulumi.automation import CommandResult, ConcurrentUpdateError, StackNotFoundError
+from pulumi.automation.errors import CommandError, create_command_error
+
+from deploy.errors import ExitCode
+from deploy.pulumi_cli import CapturingCommand, CliFailure, cause_line, classify, failure_of, sdk_exit_code
+
+SCRIPT = """
+import json, sys
+said = json.loads(sys.argv[-1])
+print(said["stdout"]); print(said["stderr"], file=sys.stderr); sys.exit(said["code"])
+"""
+
+
+@pytest.fixture
+def fail_with(tmp_path):
+    """Run the real PulumiCommand.run on a script; returns the CommandError the SDK raised."""
+    script = tmp_path / "cli"
+    script.write_text(f"#!{sys.executable}\n{SCRIPT}")
+    script.chmod(0o755)
+    command = CapturingCommand.__new__(CapturingCommand)  # skips `pulumi version`: the script is no CLI
+    command.command, command.version = str(script), None
+
+    def run(stdout: str = "", stderr: str = "", code: int = 255) -> CommandError:
+        with pytest.raises(CommandError) as raised:
+            command.run([json.dumps({"stdout": stdout, "stderr": stderr, "code": code})], str(tmp_path), {})
+        return raised.value
+
+    return run
+
+
+def test_the_sdk_keeps_the_exit_code_where_the_driver_reads_it():
+    """Fails loudly if an SDK upgrade changes how CommandError carries the CLI's exit code."""
+    for code in (1, 7, 255):
+        assert sdk_exit_code(create_command_error(CommandResult(stdout="x", stderr="y", code=code))) == code
+
+
+def test_the_streams_come_from_the_command_itself(fail_with):
+    error = fail_with(stdout="Updating (primary)", stderr="error: boom\nmore", code=3)
+    assert failure_of(error) == CliFailure(3, "Updating (primary)", "error: boom\nmore")
+
+
+LOCKED = (
+    "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete "
+    "the lock file with `pulumi cancel`.\n"
+    "  s3://state/.pulumi/locks/organization/connectdr/primary/8e6f.json: created by ci@runner (pid 4242)"
+)
+LOGIN = (
+    "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions\n"
+    "see https://www.pulumi.com/docs/reference/cli/pulumi_login/"
+)
+
+
+@pytest.mark.parametrize(
+    ("stdout", "stderr", "cause"),
+    [
+        ("", LOCKED, "the stack is currently locked by 1 lock(s)."),
+        ("", LOGIN, "PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions"),
+        (
+            "  aws:s3:Bucket (recordings):\n    error: creating S3 Bucket: AccessDenied: not allowed",
+            "error: update failed",
+            "creating S3 Bucket: AccessDenied: not allowed",
+        ),
+        ("", "panic: something odd\ngoroutine 1", "panic: something odd"),
+        ("", "", "the Pulumi CLI failed with exit code 255 without a message"),
+    ],
+)
+def test_the_cause_is_the_line_that_names_it(fail_with, stdout, stderr, cause):
+    failure = failure_of(fail_with(stdout=stdout, stderr=stderr))
+    assert cause_line(failure).startswith(cause)
+
+
+def test_the_old_way_of_reading_the_cause_printed_a_path_instead():
+    """What str(CommandError) led to: its last `error`-ish line is not the one that names the cause."""
+    text = str(create_command_error(CommandResult(stdout="", stderr=LOCKED, code=255)))
+    last = [line.strip() for line in text.splitlines() if line.strip()][-1]
+    assert "s3://state/.pulumi/locks" in last
+    assert cause_line(CliFailure(255, "", LOCKED)).startswith("the stack is currently locked")
+
+
+@pytest.mark.parametrize(
+    ("stderr", "code", "expecting", "exit_code", "said"),
+    [
+        ("error: no stack named 'primary' found", 255, False, ExitCode.ENVIRONMENT, "no such stack"),
+        ("error: stack 'acme/connectdr/primary' not found", 6, False, ExitCode.ENVIRONMENT, "no such stack"),
+        (
+            "error: [409] Conflict: Another update is currently in progress.",
+            255,
+            False,
+            ExitCode.CONCURRENT,
+            "another update",
+        ),
+        (LOCKED, 255, False, ExitCode.CONCURRENT, "another update holds the stack"),
+        ("error: no changes were expected for preview but changes were proposed", 7, True, ExitCode.DRIFT, "drift"),
+        ("error: no changes were expected but changes were proposed", 255, True, ExitCode.DRIFT, "drift"),
+        ("error: something with no changes were expected but changes were proposed", 255, False, ExitCode.FAILED, ""),
+        ("error: anything at all", 7, False, ExitCode.DRIFT, "drift"),
+        (LOGIN, 255, False, ExitCode.ENVIRONMENT, "credentials"),
+        ("error: getting user info: unauthorized", 3, False, ExitCode.ENVIRONMENT, "credentials"),
+        ("error: dial tcp: lookup api.pulumi.com: no such host", 255, False, ExitCode.ENVIRONMENT, "not reachable"),
+        ("error: update failed", 255, False, ExitCode.FAILED, "primary: update failed"),
+    ],
+)
+def test_each_failure_class_has_its_exit_code(fail_with, stderr, code, expecting, exit_code, said):
+    error = fail_with(stderr=stderr, code=code)
+    failure = classify(error, "primary", expecting_no_changes=expecting)
+    assert failure.exit_code == exit_code
+    assert said in str(failure)
+    assert "\n" not in str(failure)
+
+
+def test_the_sdk_names_the_classes_the_driver_relies_on(fail_with):
+    assert isinstance(fail_with(stderr="error: no stack named 'x' found"), StackNotFoundError)
+    assert isinstance(
+        fail_with(stderr="error: [409] Conflict: Another update is currently in progress."), ConcurrentUpdateError
+    )
