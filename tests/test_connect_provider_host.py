@@ -304,3 +304,19 @@ def test_throttling_is_retried_by_botocore_without_a_second_group(host, fake):
 def test_replica_read_after_the_source_instance_is_gone_drops_it(host, fake):
     gone = {**REPLICA_PROPS, "instance_id": "99999999-2222-3333-4444-555555555555"}
     assert host.read(ReplicaInstanceProvider(), instance_arn(REPLICA), gone)[0] == ""
+
+
+def test_a_user_whose_wait_tuning_changes_keeps_its_state_for_refresh_and_destroy(host, fake):
+    group = fake.add_group("vip-lines")
+    props = user_props(group.id)
+    user_id, outs = host.create(TrafficDistributionGroupUserProvider(), props)
+    retuned = {**props, "timeout_seconds": 600}
+
+    diff = host.diff(TrafficDistributionGroupUserProvider(), user_id, outs, retuned)
+    outs = host.update(TrafficDistributionGroupUserProvider(), user_id, outs, retuned)
+
+    assert diff.changes == diff.DIFF_SOME and list(diff.replaces) == []
+    assert outs == retuned
+    assert host.read(TrafficDistributionGroupUserProvider(), user_id, outs) == (user_id, outs)
+    host.delete(TrafficDistributionGroupUserProvider(), user_id, outs)
+    assert group.users == []

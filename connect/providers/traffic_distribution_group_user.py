@@ -10,7 +10,15 @@ from typing import Any
 
 import pulumi
 from botocore.exceptions import ClientError
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from connect.providers.calls import NOT_FOUND, Deadline, connect_client, error_code, pages
 from connect.providers.props import props_of
@@ -86,6 +94,10 @@ class TrafficDistributionGroupUserProvider(ResourceProvider):
                 return True
             raise
         return True
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only the wait's tuning changes in place (any other change replaces); the membership stays."""
+        return UpdateResult(outs=news)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props) if is_member(props) else ReadResult(None, {})
