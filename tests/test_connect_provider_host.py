@@ -320,3 +320,27 @@ def test_a_user_whose_wait_tuning_changes_keeps_its_state_for_refresh_and_destro
     assert host.read(TrafficDistributionGroupUserProvider(), user_id, outs) == (user_id, outs)
     host.delete(TrafficDistributionGroupUserProvider(), user_id, outs)
     assert group.users == []
+
+
+def test_a_new_group_description_neither_replaces_the_group_nor_adopts_it_away(host, fake):
+    group_id, outs = host.create(TrafficDistributionGroupProvider(), GROUP_PROPS)
+    described = {**GROUP_PROPS, "description": "connectdr numbers for VIPs", "timeout_seconds": 9}
+
+    diff = host.diff(TrafficDistributionGroupProvider(), group_id, outs, described)
+    outs = host.update(TrafficDistributionGroupProvider(), group_id, outs, described)
+
+    assert list(diff.replaces) == []
+    assert outs["description"] == GROUP_PROPS["description"] and outs["timeout_seconds"] == 9
+    assert list(fake.groups) == [group_id]
+
+
+def test_a_renamed_group_is_created_before_the_old_one_goes(host, fake):
+    old_id, old_outs = host.create(TrafficDistributionGroupProvider(), GROUP_PROPS)
+    renamed = {**GROUP_PROPS, "name": "gold-lines"}
+
+    diff = host.diff(TrafficDistributionGroupProvider(), old_id, old_outs, renamed)
+    new_id, _ = host.create(TrafficDistributionGroupProvider(), renamed)
+    host.delete(TrafficDistributionGroupProvider(), old_id, old_outs)
+
+    assert list(diff.replaces) == ["name"] and not diff.deleteBeforeReplace
+    assert new_id != old_id and [group.name for group in fake.groups.values()] == ["gold-lines"]

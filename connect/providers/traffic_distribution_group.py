@@ -31,8 +31,9 @@ from connect.providers.props import props_of
 ACTIVE = "ACTIVE"
 FAILED = frozenset({"CREATION_FAILED", "DELETION_FAILED"})
 PENDING_DELETION = "PENDING_DELETION"
-REPLACE_ON = ("name", "instance_arn", "region", "description")
+REPLACE_ON = ("name", "instance_arn", "region")
 TUNING = ("timeout_seconds", "poll_seconds")
+REQUIRED = (*REPLACE_ON, "description", *TUNING)
 
 
 def describe_group(region: str, group_id: str) -> dict[str, Any] | None:
@@ -78,12 +79,15 @@ def usable(props: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
 class TrafficDistributionGroupProvider(ResourceProvider):
     """Create adopts the instance's group of that name if an earlier attempt made it (or a concurrent one
     answers ResourceConflictException), else creates it; then waits for ACTIVE (numbers can be claimed and
-    splits changed only then). There is no update API for a group's name or description: changing them
-    replaces the group. The default group that replication creates is never managed here."""
+    splits changed only then). There is no update API for a group: a new name or instance replaces it,
+    creating the new group first (its name differs, or it is on another instance, so the create cannot adopt
+    the group it replaces, and numbers move to it before the old one goes). The description is written at
+    creation only: a group holding numbers is not replaced for a cosmetic change, and a replacement under the
+    same name would adopt the group it is meant to replace. The default group that replication creates is
+    never managed here."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        required = (*REPLACE_ON, *TUNING)
-        failures = [CheckFailure(key, f"{key} is required") for key in required if news.get(key) in (None, "")]
+        failures = [CheckFailure(key, f"{key} is required") for key in REQUIRED if news.get(key) in (None, "")]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -130,7 +134,8 @@ class TrafficDistributionGroupProvider(ResourceProvider):
         return status if status == wanted else None
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs={**olds, **news})
+        """Only the wait's tuning changes in place; the group keeps the description it was created with."""
+        return UpdateResult(outs={**olds, **news, "description": olds.get("description", news["description"])})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         group = describe_group(props["region"], id_)
