@@ -344,3 +344,22 @@ def test_a_renamed_group_is_created_before_the_old_one_goes(host, fake):
 
     assert list(diff.replaces) == ["name"] and not diff.deleteBeforeReplace
     assert new_id != old_id and [group.name for group in fake.groups.values()] == ["gold-lines"]
+
+
+def test_a_replica_delete_that_timed_out_is_waited_on_by_the_next_destroy(host, fake):
+    replica_id, outs = host.create(ReplicaInstanceProvider(), REPLICA_PROPS)
+    fake.deletion_script = ["INSTANCE_REPLICA_DELETING"]
+    message = failure(lambda: host.delete(ReplicaInstanceProvider(), replica_id, {**outs, **SHORT}))
+    assert f"waiting for the replica in {REPLICA} to be deleted; run `pulumi destroy` again" in message
+
+    fake.replicas[REPLICA] = Scripted(["INSTANCE_REPLICA_DELETING", "GONE"])
+    host.delete(ReplicaInstanceProvider(), replica_id, outs)
+
+    assert len(fake.called("DeleteInstance")) == 1
+    assert fake.replicas == {}
+
+
+def test_a_replica_whose_source_instance_is_gone_deletes_cleanly(host, fake):
+    gone = {**REPLICA_PROPS, "instance_id": "99999999-2222-3333-4444-555555555555"}
+    host.delete(ReplicaInstanceProvider(), instance_arn(REPLICA), gone)
+    assert [call.operation for call in fake.calls] == ["DescribeInstance", "DeleteInstance", "DescribeInstance"]

@@ -50,6 +50,17 @@ def replication_summary(response: dict[str, Any], replica_region: str) -> dict[s
     return next((summary for summary in summaries if summary.get("Region") == replica_region), None)
 
 
+def listed_replica(props: dict[str, Any]) -> dict[str, str] | None:
+    """The replica region's entry as the source lists it; None when it is not listed or the source instance
+    itself is gone (and its replica with it)."""
+    try:
+        return replication_summary(describe_source(props), props["replica_region"])
+    except ClientError as error:
+        if error_code(error) != NOT_FOUND:
+            raise
+        return None
+
+
 def replica_arn(source_arn: str, replica_region: str) -> str:
     """The replica keeps the source's id: its ARN is the source's with the replica region."""
     parts = source_arn.split(":")
@@ -170,26 +181,24 @@ class ReplicaInstanceProvider(ResourceProvider):
         return UpdateResult(outs={**olds, **news})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            summary = replication_summary(describe_source(props), props["replica_region"])
-        except ClientError as error:
-            if error_code(error) != NOT_FOUND:
-                raise
-            summary = None  # the source instance itself is gone, and its replica with it
+        summary = listed_replica(props)
         if summary is None:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "replication_status": summary.get("ReplicationStatus")})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        client = connect_client(props["replica_region"])
-        try:
-            client.delete_instance(InstanceId=props["instance_id"])
-        except ClientError as error:
-            if error_code(error) != NOT_FOUND:
-                raise
+        """DeleteInstance unless an earlier destroy already started it (the replica is listed as deleting),
+        then wait until the source stops listing the replica (or is gone itself)."""
+        summary = listed_replica(props)
+        if summary is None or summary.get("ReplicationStatus") != DELETING:
+            try:
+                connect_client(props["replica_region"]).delete_instance(InstanceId=props["instance_id"])
+            except ClientError as error:
+                if error_code(error) != NOT_FOUND:
+                    raise
 
         def gone() -> bool | None:
-            summary = replication_summary(describe_source(props), props["replica_region"])
+            summary = listed_replica(props)
             if summary and summary.get("ReplicationStatus") == "INSTANCE_REPLICATION_DELETION_FAILED":
                 raise ProviderError(f"deleting the replica failed: {summary.get('ReplicationStatusReason')}")
             return True if summary is None else None

@@ -91,6 +91,7 @@ class FakeConnect:
             self.calls: list[Call] = []
             self.replicas: dict[str, Scripted] = {}
             self.replication_script = list(REPLICATION)
+            self.deletion_script = ["INSTANCE_REPLICA_DELETING", "GONE"]
             self.default_group_script = list(GROUP_CREATION)
             self.group_script = list(GROUP_CREATION)
             self.groups: dict[str, Group] = {}
@@ -161,7 +162,9 @@ class FakeConnect:
         self._require_instance(instance_id)
         if region not in self.replicas:
             raise ApiError(404, "ResourceNotFoundException", f"no instance {instance_id} in {region}")
-        self.replicas[region] = Scripted(["INSTANCE_REPLICA_DELETING", "GONE"])
+        if self.replicas[region].peek() == "INSTANCE_REPLICA_DELETING":
+            raise ApiError(400, "InvalidRequestException", "the instance is being deleted")
+        self.replicas[region] = Scripted(list(self.deletion_script))
         self.groups = {key: group for key, group in self.groups.items() if not group.is_default}
         return {}
 
