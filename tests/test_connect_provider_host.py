@@ -363,3 +363,42 @@ def test_a_replica_whose_source_instance_is_gone_deletes_cleanly(host, fake):
     gone = {**REPLICA_PROPS, "instance_id": "99999999-2222-3333-4444-555555555555"}
     host.delete(ReplicaInstanceProvider(), instance_arn(REPLICA), gone)
     assert [call.operation for call in fake.calls] == ["DescribeInstance", "DeleteInstance", "DescribeInstance"]
+
+
+NOT_READY = (409, "ResourceNotReadyException")
+
+
+def test_a_source_not_ready_for_replication_is_polled_not_failed(host, fake):
+    fake.faults["ReplicateInstance"] = [NOT_READY, NOT_READY]
+
+    _, outs = host.create(ReplicaInstanceProvider(), REPLICA_PROPS)
+
+    assert outs["replication_status"] == COMPLETE
+    assert len(fake.called("ReplicateInstance")) == 3
+
+
+def test_an_instance_not_ready_for_a_group_is_polled_not_failed(host, fake):
+    fake.faults["CreateTrafficDistributionGroup"] = [NOT_READY]
+
+    _, outs = host.create(TrafficDistributionGroupProvider(), GROUP_PROPS)
+
+    assert outs["status"] == "ACTIVE"
+    assert len(fake.called("CreateTrafficDistributionGroup")) == 2
+
+
+def test_a_name_conflict_the_list_does_not_show_yet_is_polled_until_it_does(host, fake):
+    existing = fake.add_group("vip-lines")
+    fake.hidden_lists["ListTrafficDistributionGroups"] = 3  # before the create, after its conflict, one poll more
+
+    group_id, outs = host.create(TrafficDistributionGroupProvider(), GROUP_PROPS)
+
+    assert group_id == existing.id and outs["status"] == "ACTIVE"
+    assert len(fake.called("CreateTrafficDistributionGroup")) == 2
+    assert list(fake.groups) == [existing.id]
+
+
+def test_a_name_taken_by_a_group_that_never_shows_times_out_clearly(host, fake):
+    fake.add_group("vip-lines")
+    fake.hidden_lists["ListTrafficDistributionGroups"] = 1000
+    message = failure(lambda: host.create(TrafficDistributionGroupProvider(), {**GROUP_PROPS, **SHORT}))
+    assert "waiting for traffic distribution group vip-lines to be created, or listed once its name is taken" in message

@@ -81,10 +81,10 @@ def default_group(props: dict[str, Any]) -> dict[str, Any] | None:
 
 class ReplicaInstanceProvider(ResourceProvider):
     """Create adopts a replica an earlier attempt started (DescribeInstance lists it) or calls
-    ReplicateInstance, then waits for INSTANCE_REPLICATION_COMPLETE and for the default traffic
-    distribution group to be ACTIVE (numbers are claimed to it and its split set only then). Delete:
-    DeleteInstance with the plain instance id in the replica region, then wait until the source stops
-    listing the replica."""
+    ReplicateInstance (polling while the source answers ResourceNotReadyException), then waits for
+    INSTANCE_REPLICATION_COMPLETE and for the default traffic distribution group to be ACTIVE (numbers are
+    claimed to it and its split set only then). Delete: DeleteInstance with the plain instance id in the
+    replica region, then wait until the source stops listing the replica."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(key, f"{key} is required") for key in REQUIRED if news.get(key) in (None, "")]
@@ -99,7 +99,11 @@ class ReplicaInstanceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         deadline = Deadline(float(props["timeout_seconds"]), f"{RUN_UP_AGAIN}, or raise {TIMEOUT_KEY}")
-        arn = self._adopt_or_replicate(props)
+        arn = deadline.wait_for(
+            lambda: self._adopt_or_replicate(props),
+            what=f"{props['instance_id']} to be ready for ReplicateInstance (ResourceNotReadyException)",
+            poll_seconds=float(props["poll_seconds"]),
+        )
         status = deadline.wait_for(
             lambda: self._replicated(props),
             what=f"the replica of {props['instance_id']} in {props['replica_region']} to reach {COMPLETE}",

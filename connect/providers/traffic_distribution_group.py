@@ -78,7 +78,8 @@ def usable(props: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
 
 class TrafficDistributionGroupProvider(ResourceProvider):
     """Create adopts the instance's group of that name if an earlier attempt made it (or a concurrent one
-    answers ResourceConflictException), else creates it; then waits for ACTIVE (numbers can be claimed and
+    answers ResourceConflictException: the list may show it only later), else creates it, polling while the
+    instance answers ResourceNotReadyException; then waits for ACTIVE (numbers can be claimed and
     splits changed only then). There is no update API for a group: a new name or instance replaces it,
     creating the new group first (its name differs, or it is on another instance, so the create cannot adopt
     the group it replaces, and numbers move to it before the old one goes). The description is written at
@@ -97,7 +98,11 @@ class TrafficDistributionGroupProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         deadline = Deadline(float(props["timeout_seconds"]), RUN_UP_AGAIN)
-        group = self._adopt_or_create(props)
+        group = deadline.wait_for(
+            lambda: self._adopt_or_create(props),
+            what=f"traffic distribution group {props['name']} to be created, or listed once its name is taken",
+            poll_seconds=float(props["poll_seconds"]),
+        )
         status = deadline.wait_for(
             lambda: self._status_when(props, group["Id"], ACTIVE),
             what=f"traffic distribution group {props['name']} to be {ACTIVE}",
@@ -107,7 +112,9 @@ class TrafficDistributionGroupProvider(ResourceProvider):
             id_=group["Id"], outs={**props, "tdg_id": group["Id"], "arn": group["Arn"], "status": status}
         )
 
-    def _adopt_or_create(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _adopt_or_create(self, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The group of that name, made now or by an earlier attempt; None while the instance is not ready
+        (ResourceNotReadyException) or the name is taken but the list does not show the group yet."""
         if existing := group_named(props):
             return usable(props, existing)
         client = connect_client(props["region"])
@@ -122,9 +129,10 @@ class TrafficDistributionGroupProvider(ResourceProvider):
                     )
                 )
         except ClientError as error:
-            if error_code(error) != "ResourceConflictException" or not (existing := group_named(props)):
+            if error_code(error) != "ResourceConflictException":
                 raise
-            return usable(props, existing)
+            existing = group_named(props)
+            return usable(props, existing) if existing else None
 
     def _status_when(self, props: dict[str, Any], group_id: str, wanted: str) -> str | None:
         group = describe_group(props["region"], group_id)

@@ -3,10 +3,10 @@ the engine's provider host: boto3 reaches it through AWS_ENDPOINT_URL_CONNECT.
 
 It keeps one account: a source instance, its replica, traffic distribution groups with their users, the
 cross-region routing switch and phone-number flows. Statuses move on one step per read, from scripts a test
-sets. Knobs: `faults` (per operation, the next answers: an HTTP status for a service error, or "slow"),
-`hidden_lists` (list calls that do not yet show what exists: eventual consistency), `duplicate_user_error`
-(how a second association of the same user is answered). Every call is recorded with its region (from the
-SigV4 credential scope) and parameters.
+sets. Knobs: `faults` (per operation, the next answers: an HTTP status for a service error, a (status,
+error code) pair, or "slow"), `hidden_lists` (list calls that do not yet show what exists: eventual
+consistency), `duplicate_user_error` (how a second association of the same user is answered). Every call is
+recorded with its region (from the SigV4 credential scope) and parameters.
 """
 
 import json
@@ -100,7 +100,7 @@ class FakeConnect:
             self.routing_isolated: bool | None = None
             self.number_flows: dict[str, str] = {}
             self.findings: list[dict[str, Any]] = []
-            self.faults: dict[str, list[int | str]] = {}
+            self.faults: dict[str, list[int | str | tuple[int, str]]] = {}
             self.hidden_lists: dict[str, int] = {}
             self.slow_seconds = 0.0
             self._next_group = 0
@@ -362,6 +362,9 @@ def _handler_class(fake: FakeConnect) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fake.slow_seconds)
             elif isinstance(fault, int):
                 self._send(fault, {"Message": "injected fault"}, SERVICE_ERRORS.get(fault, "InternalServiceException"))
+                return
+            elif isinstance(fault, tuple):
+                self._send(fault[0], {"Message": "injected fault"}, fault[1])
                 return
             try:
                 with fake.lock:
