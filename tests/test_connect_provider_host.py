@@ -402,3 +402,23 @@ def test_a_name_taken_by_a_group_that_never_shows_times_out_clearly(host, fake):
     fake.hidden_lists["ListTrafficDistributionGroups"] = 1000
     message = failure(lambda: host.create(TrafficDistributionGroupProvider(), {**GROUP_PROPS, **SHORT}))
     assert "waiting for traffic distribution group vip-lines to be created, or listed once its name is taken" in message
+
+
+def test_a_replica_made_again_after_its_removal_is_replicated_again(host, fake):
+    replica_id, outs = host.create(ReplicaInstanceProvider(), REPLICA_PROPS)
+    host.delete(ReplicaInstanceProvider(), replica_id, outs)
+
+    host.create(ReplicaInstanceProvider(), REPLICA_PROPS)
+
+    first, second = fake.called("ReplicateInstance")
+    assert first.params["ClientToken"] != second.params["ClientToken"]
+    assert list(fake.replicas) == [REPLICA]
+
+
+def test_a_group_removed_then_declared_again_is_created_again(host, fake):
+    group_id, outs = host.create(TrafficDistributionGroupProvider(), GROUP_PROPS)
+    host.delete(TrafficDistributionGroupProvider(), group_id, outs)
+
+    new_id, _ = host.create(TrafficDistributionGroupProvider(), GROUP_PROPS)
+
+    assert new_id != group_id and list(fake.groups) == [new_id]

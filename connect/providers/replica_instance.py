@@ -20,7 +20,6 @@ from connect.providers.calls import (
     RUN_UP_AGAIN,
     Deadline,
     ProviderError,
-    client_token,
     connect_client,
     error_code,
     pages,
@@ -138,7 +137,6 @@ class ReplicaInstanceProvider(ResourceProvider):
                     InstanceId=props["instance_id"],
                     ReplicaRegion=props["replica_region"],
                     ReplicaAlias=props["replica_alias"],
-                    ClientToken=client_token("replicate", props["instance_id"], props["replica_region"]),
                 )
         except ClientError as error:
             if error_code(error) != "InvalidRequestException":

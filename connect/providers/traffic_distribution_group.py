@@ -20,7 +20,6 @@ from connect.providers.calls import (
     RUN_UP_AGAIN,
     Deadline,
     ProviderError,
-    client_token,
     connect_client,
     error_code,
     pages,
@@ -125,7 +124,6 @@ class TrafficDistributionGroupProvider(ResourceProvider):
                         Name=props["name"],
                         InstanceId=props["instance_arn"],
                         Description=props["description"],
-                        ClientToken=client_token("tdg", props["instance_arn"], props["name"]),
                     )
                 )
         except ClientError as error:

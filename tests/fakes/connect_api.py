@@ -5,8 +5,9 @@ It keeps one account: a source instance, its replica, traffic distribution group
 cross-region routing switch and phone-number flows. Statuses move on one step per read, from scripts a test
 sets. Knobs: `faults` (per operation, the next answers: an HTTP status for a service error, a (status,
 error code) pair, or "slow"), `hidden_lists` (list calls that do not yet show what exists: eventual
-consistency), `duplicate_user_error` (how a second association of the same user is answered). Every call is
-recorded with its region (from the SigV4 credential scope) and parameters.
+consistency), `duplicate_user_error` (how a second association of the same user is answered). Creates
+answer a ClientToken they have seen with their first answer. Every call is recorded with its region (from the
+SigV4 credential scope) and parameters.
 """
 
 import json
@@ -100,6 +101,7 @@ class FakeConnect:
             self.routing_isolated: bool | None = None
             self.number_flows: dict[str, str] = {}
             self.findings: list[dict[str, Any]] = []
+            self.answered_tokens: dict[str, dict[str, Any]] = {}
             self.faults: dict[str, list[int | str | tuple[int, str]]] = {}
             self.hidden_lists: dict[str, int] = {}
             self.slow_seconds = 0.0
@@ -149,6 +151,8 @@ class FakeConnect:
 
     def replicate_instance(self, region: str, instance_id: str, body: dict, _query: dict) -> dict:
         self._require_instance(instance_id)
+        if (answered := self.answered_tokens.get(body.get("ClientToken", ""))) is not None:
+            return answered
         if region != self.source or body["ReplicaRegion"] == self.source:
             raise ApiError(400, "InvalidRequestException", "replicate from the source region to another region")
         if self.replicas:
@@ -156,7 +160,7 @@ class FakeConnect:
         self.replicas[body["ReplicaRegion"]] = Scripted(list(self.replication_script))
         default = self.add_group("default", is_default=True)
         default.status = Scripted(list(self.default_group_script))
-        return {"Id": INSTANCE_ID, "Arn": instance_arn(body["ReplicaRegion"])}
+        return self._remember(body, {"Id": INSTANCE_ID, "Arn": instance_arn(body["ReplicaRegion"])})
 
     def delete_instance(self, region: str, instance_id: str, _body: dict, _query: dict) -> dict:
         self._require_instance(instance_id)
@@ -183,13 +187,15 @@ class FakeConnect:
         return self._page(visible, query, "TrafficDistributionGroupSummaryList")
 
     def create_group(self, region: str, _path: str, body: dict, _query: dict) -> dict:
+        if (answered := self.answered_tokens.get(body.get("ClientToken", ""))) is not None:
+            return answered
         if region != self.source:
             raise ApiError(400, "InvalidRequestException", "create groups in the source region")
         if any(group.name == body["Name"] for group in self.groups.values()):
             raise ApiError(409, "ResourceConflictException", f"a group named {body['Name']} exists")
         group = self.add_group(body["Name"])
         group.status = Scripted(list(self.group_script))
-        return {"Id": group.id, "Arn": group.arn}
+        return self._remember(body, {"Id": group.id, "Arn": group.arn})
 
     def describe_group(self, _region: str, group_id: str, _body: dict, _query: dict) -> dict:
         group = self._group(group_id)
@@ -258,6 +264,12 @@ class FakeConnect:
         return self._page(findings, query, "ReplicationFindingsList")
 
     # -- helpers ----------------------------------------------------------------------------------------
+
+    def _remember(self, body: dict, answer: dict) -> dict:
+        """Idempotency as AWS documents it: a request with a ClientToken already used gets the first answer."""
+        if token := body.get("ClientToken"):
+            self.answered_tokens[token] = answer
+        return answer
 
     def _require_instance(self, instance_id: str) -> None:
         if instance_id != INSTANCE_ID:
