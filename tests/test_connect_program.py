@@ -8,8 +8,10 @@ from conftest import ROOT, only, run_checked, structured
 
 from config.flows import written_in
 from connect.flows import render
+from connect.providers.traffic_distribution_group_user import TrafficDistributionGroupUserProvider
 from deploy.render import plain
 
+USER_TYPE = "pulumi-python:dynamic/connect:TrafficDistributionGroupUser"
 REGION_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z]+:[a-z]{2}-[a-z]+-\d")
 
 
@@ -122,10 +124,25 @@ def test_default_group_agents_are_associated_with_the_default_group(stack_files)
     custom = only(plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroup"))
     users = {u.name: u.inputs for u in plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroupUser")}
     assert {name: (inputs["tdg_id"], inputs["user_id"]) for name, inputs in users.items()} == {
-        "resiliency-default-tdg-user-agent-1": (replica.outputs["default_tdg_id"], "agent-1"),
-        "resiliency-default-tdg-user-agent-2": (replica.outputs["default_tdg_id"], traffic["userIds"][1]),
-        "resiliency-tdg-vip-lines-user-agent-3": (custom.outputs["tdg_id"], "agent-3"),
+        "resiliency-user-agent-1": (replica.outputs["default_tdg_id"], "agent-1"),
+        "resiliency-user-agent-2": (replica.outputs["default_tdg_id"], traffic["userIds"][1]),
+        "resiliency-user-agent-3": (custom.outputs["tdg_id"], "agent-3"),
     }
+
+
+def test_an_agent_moved_to_another_group_keeps_its_resource_so_it_leaves_before_it_joins(stack_files):
+    """Same name, new tdg_id: the membership is replaced (delete first), not a second one created."""
+    traffic = structured(stack_files["primary"], "traffic")
+    traffic["userIds"], traffic["groups"][0]["userIds"] = ["agent-1"], []
+    before = run_checked(stack_files["primary"].with_values(traffic=traffic))
+    traffic["userIds"], traffic["groups"][0]["userIds"] = [], ["agent-1"]
+    after = run_checked(stack_files["primary"].with_values(traffic=traffic))
+
+    [(urn_before, tdg_before)] = [(u.urn, u.inputs["tdg_id"]) for u in before.of_type(USER_TYPE)]
+    [(urn_after, tdg_after)] = [(u.urn, u.inputs["tdg_id"]) for u in after.of_type(USER_TYPE)]
+    assert urn_before == urn_after and tdg_before != tdg_after
+    diff = TrafficDistributionGroupUserProvider().diff("g/agent-1", {"tdg_id": tdg_before}, {"tdg_id": tdg_after})
+    assert diff.replaces == ["tdg_id"] and diff.delete_before_replace
 
 
 def test_cross_region_routing_is_declared_off_as_configured(primary):
