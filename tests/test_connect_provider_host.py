@@ -422,3 +422,14 @@ def test_a_group_removed_then_declared_again_is_created_again(host, fake):
     new_id, _ = host.create(TrafficDistributionGroupProvider(), GROUP_PROPS)
 
     assert new_id != group_id and list(fake.groups) == [new_id]
+
+
+def test_a_new_replica_returns_its_own_default_group_while_the_old_one_is_still_listed(host, fake):
+    replica_id, outs = host.create(ReplicaInstanceProvider(), REPLICA_PROPS)
+    fake.default_group_deletion_script = ["PENDING_DELETION"]
+    host.delete(ReplicaInstanceProvider(), replica_id, outs)
+
+    _, again = host.create(ReplicaInstanceProvider(), REPLICA_PROPS)
+
+    assert again["default_tdg_id"] != outs["default_tdg_id"]
+    assert fake.groups[again["default_tdg_id"]].status.peek() == "ACTIVE"

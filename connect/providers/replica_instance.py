@@ -31,7 +31,8 @@ COMPLETE = "INSTANCE_REPLICATION_COMPLETE"
 DELETING = "INSTANCE_REPLICA_DELETING"
 FAILED = frozenset({"INSTANCE_REPLICATION_FAILED", "INSTANCE_REPLICATION_DELETION_FAILED"})
 GROUP_ACTIVE = "ACTIVE"
-GROUP_FAILED = frozenset({"CREATION_FAILED", "DELETION_FAILED"})
+GROUP_FAILED = frozenset({"CREATION_FAILED"})
+GROUP_DELETING = frozenset({"PENDING_DELETION", "DELETION_FAILED"})
 REPLACE_ON = ("instance_id", "source_region", "replica_region", "replica_alias")
 TUNING = ("timeout_seconds", "poll_seconds")
 REQUIRED = (*REPLACE_ON, *TUNING)
@@ -67,7 +68,8 @@ def replica_arn(source_arn: str, replica_region: str) -> str:
 
 
 def default_group(props: dict[str, Any]) -> dict[str, Any] | None:
-    """The traffic distribution group replication creates (IsDefault), once it is listed."""
+    """The traffic distribution group replication creates (IsDefault), once it is listed; not the default
+    group of a replica removed before this one, which the list may still show while it is deleted."""
     client = connect_client(props["source_region"])
     groups = pages(
         client.list_traffic_distribution_groups,
@@ -75,7 +77,9 @@ def default_group(props: dict[str, Any]) -> dict[str, Any] | None:
         InstanceId=props["instance_id"],
         MaxResults=10,
     )
-    return next((group for group in groups if group.get("IsDefault")), None)
+    return next(
+        (group for group in groups if group.get("IsDefault") and group.get("Status") not in GROUP_DELETING), None
+    )
 
 
 class ReplicaInstanceProvider(ResourceProvider):

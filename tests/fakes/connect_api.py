@@ -93,6 +93,7 @@ class FakeConnect:
             self.replicas: dict[str, Scripted] = {}
             self.replication_script = list(REPLICATION)
             self.deletion_script = ["INSTANCE_REPLICA_DELETING", "GONE"]
+            self.default_group_deletion_script = ["GONE"]
             self.default_group_script = list(GROUP_CREATION)
             self.group_script = list(GROUP_CREATION)
             self.groups: dict[str, Group] = {}
@@ -169,7 +170,9 @@ class FakeConnect:
         if self.replicas[region].peek() == "INSTANCE_REPLICA_DELETING":
             raise ApiError(400, "InvalidRequestException", "the instance is being deleted")
         self.replicas[region] = Scripted(list(self.deletion_script))
-        self.groups = {key: group for key, group in self.groups.items() if not group.is_default}
+        for group in self.groups.values():
+            if group.is_default:
+                group.status = Scripted(list(self.default_group_deletion_script))
         return {}
 
     def list_groups(self, _region: str, _path: str, _body: dict, query: dict) -> dict:
