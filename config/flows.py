@@ -70,6 +70,11 @@ class Flow(ConfigModel):
     def path(self) -> Path:
         return PROJECT_DIR / self.file
 
+    def read(self) -> str:
+        """The file's text: UTF-8 whatever the machine's locale, a byte-order mark dropped (Connect takes the
+        content as it is). Raises OSError or UnicodeDecodeError."""
+        return self.path.read_bytes().decode("utf-8-sig")
+
 
 def references(text: str) -> list[tuple[str, str]]:
     """(kind, name) of every placeholder, in order; a malformed one has kind ''."""
@@ -87,9 +92,12 @@ def written_in(text: str) -> list[str]:
 
 def _file_problems(key: str, flow: Flow) -> tuple[str | None, list[Problem]]:
     try:
-        text = flow.path.read_text()
+        text = flow.read()
     except OSError:
         return None, [Problem(key, flow.file, "no such file (flow files are relative to the project directory)")]
+    except UnicodeDecodeError as error:
+        rule = f"is not UTF-8 text (byte {error.start}); save the flow as UTF-8, as the flow designer exports it"
+        return None, [Problem(key, flow.file, rule)]
     try:
         json.loads(text)
     except json.JSONDecodeError as error:

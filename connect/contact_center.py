@@ -38,7 +38,7 @@ def _flows(
     parent: pulumi.Resource,
 ) -> dict[str, pulumi.Output[str]]:
     """Each flow with its placeholders resolved from `ids`, after the flows it names; their ids by name."""
-    texts = {flow.name: flow.path.read_text() for flow in flows}
+    texts = {flow.name: flow.read() for flow in flows}
     flow_ids: dict[str, pulumi.Output[str]] = {}
     for flow in creation_order(flows, texts):
         content = pulumi.Output.all(**{key: ids[key] for key in needed(texts[flow.name])}).apply(

@@ -3,6 +3,9 @@ flows that name nothing or write a region or account; and the names and flows th
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from config.names import longest_alias
 from deploy.stack_files import StackFile, validate_stack_file
 
 PAIR = ("us-east-1", "us-west-2")
+FLOW_TYPE = "aws:connect/contactFlow:ContactFlow"
 AUTONAME_SUFFIX = 8  # "-" and seven hex characters
 EXPLICIT_NAMES = {
     "aws:lambda/function:Function": ("name", 64),
@@ -232,3 +236,35 @@ def test_a_flow_file_must_be_json_and_its_name_a_connect_name(stack_files):
         "a letter or digit",
         "connectdr:contactCenter.flows[1].file = 'a.txt': must be a .json file exported from the flow designer",
     ]
+
+
+def test_a_flow_file_that_is_not_utf8_is_one_config_error(stack_files, tmp_path):
+    stack = flow_stack(stack_files["primary"], tmp_path, {"connectdr-inbound": INBOUND})
+    latin1 = INBOUND.replace('"route-vip"', '"route-vip-é"', 1)
+    (tmp_path / "connectdr-inbound.json").write_bytes(latin1.encode("latin-1"))
+    [problem] = problems_of(stack)
+    assert problem.startswith(f"connectdr:contactCenter.flows[0].file = '{tmp_path / 'connectdr-inbound.json'}': ")
+    byte = latin1.index("é")
+    assert problem.endswith(f"is not UTF-8 text (byte {byte}); save the flow as UTF-8, as the flow designer exports it")
+
+
+def test_a_flow_is_read_as_utf8_whatever_the_locale_and_deployed_without_a_byte_order_mark(stack_files, tmp_path):
+    welcome = {"Identifier": "w", "Type": "MessageParticipant", "Parameters": {"Text": "Bienvenue à Zürich"}}
+    text = flow_text(welcome, action("a", {"QueueId": "${queue:Sales}"}))
+    stack = flow_stack(stack_files["primary"], tmp_path, {"connectdr-inbound": INBOUND, "welcome": text})
+    (tmp_path / "welcome.json").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    ascii_locale = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    check = (
+        "from config.flows import Flow, flow_problems\n"
+        f"flow = Flow(name='welcome', file={str(tmp_path / 'welcome.json')!r})\n"
+        "print(flow_problems([flow], {'Sales'}, {'always-open'}, []), ascii(flow.read()))"
+    )
+    checked = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, env=ascii_locale, capture_output=True, text=True, check=False
+    )
+    assert checked.stdout.strip() == f"[] {text!a}", checked.stderr
+
+    plan = run_checked(stack)
+    deployed = {flow.inputs["name"]: flow.inputs["content"] for flow in plan.of_type(FLOW_TYPE)}["welcome"]
+    assert deployed.startswith('{"Version"')
+    assert json.loads(deployed)["Actions"][0]["Parameters"]["Text"] == "Bienvenue à Zürich"
