@@ -29,7 +29,8 @@ LAMBDAS = ("customer-lookup",)
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 KINDS = ("queue", "flow", "hours", "lambda")
 REGION = re.compile(r"(?<![a-z0-9-])[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central)[a-z]*-\d(?![0-9])")
-ACCOUNT_ID = re.compile(r"(?<![0-9+])[0-9]{12}(?![0-9])")
+ACCOUNT_ID = re.compile(r"(?<![0-9A-Za-z+.])[0-9]{12}(?![0-9A-Za-z])")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 FlowType = Literal[
     "CONTACT_FLOW",
     "CUSTOMER_QUEUE",
@@ -86,8 +87,11 @@ def references(text: str) -> list[tuple[str, str]]:
 
 
 def written_in(text: str) -> list[str]:
-    """Regions and account ids written into a flow (phone numbers, `+` and digits, are not account ids)."""
-    return sorted({match.group(0) for match in REGION.finditer(text)} | set(ACCOUNT_ID.findall(text)))
+    """Regions and account ids written into a flow. Not account ids: phone numbers (`+` and digits), the
+    last group of a UUID (the designer's action identifiers), the decimals of a coordinate, digits inside a
+    word or hash."""
+    accounts = ACCOUNT_ID.findall(UUID.sub("-", text))
+    return sorted({match.group(0) for match in REGION.finditer(text)} | set(accounts))
 
 
 def _file_problems(key: str, flow: Flow) -> tuple[str | None, list[Problem]]:

@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT, only, run_checked, structured
 
 from config import ConfigError
+from config.flows import written_in
 from config.names import longest_alias
 from deploy.stack_files import StackFile, validate_stack_file
 
@@ -170,6 +171,47 @@ def test_a_phone_number_in_a_flow_is_not_an_account_id(stack_files, tmp_path):
     validate_stack_file(
         flow_stack(stack_files["primary"], tmp_path, {"connectdr-inbound": INBOUND, "extra": flow_text(transfer)})
     )
+
+
+DESIGNER_EXPORT = {
+    "Version": "2019-10-30",
+    "StartAction": "5b1bb9e6-0d7a-4d4a-9c9e-123456789012",
+    "Metadata": {
+        "entryPointPosition": {"x": 218.400000000001, "y": 40},
+        "ActionMetadata": {"5b1bb9e6-0d7a-4d4a-9c9e-123456789012": {"position": {"x": 645.123456789012, "y": 3}}},
+    },
+    "Actions": [
+        {
+            "Identifier": "5b1bb9e6-0d7a-4d4a-9c9e-123456789012",
+            "Type": "UpdateContactTargetQueue",
+            "Parameters": {"QueueId": "${queue:Sales}"},
+            "Transitions": {"NextAction": "A1B2C3D4-1111-2222-3333-444455556666"},
+        }
+    ],
+}
+
+
+def test_ids_and_coordinates_of_a_designer_export_are_not_account_ids(stack_files, tmp_path):
+    """Action identifiers are UUIDs whose last group can be twelve digits; positions are floats."""
+    assert written_in(json.dumps(DESIGNER_EXPORT)) == []
+    validate_stack_file(
+        flow_stack(
+            stack_files["primary"], tmp_path, {"connectdr-inbound": INBOUND, "extra": json.dumps(DESIGNER_EXPORT)}
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('"arn:aws:iam::123456789012:role/x"', ["123456789012"]),
+        ('"Text": "account 123456789012 calls"', ["123456789012"]),
+        ('"QueueId": "arn:aws:connect:$.AwsRegion:210987654321:instance/x"', ["210987654321"]),
+        ('"Text": "calls from us-east-1"', ["us-east-1"]),
+    ],
+)
+def test_a_region_or_account_is_found_wherever_it_is_written(text, found):
+    assert written_in(text) == found
 
 
 def test_missing_or_broken_flow_files_and_unknown_number_flows_are_config_errors(stack_files, tmp_path):
