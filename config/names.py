@@ -3,8 +3,12 @@
 The components build these names from the suffixes here, and the config rule below checks every one of
 them for the configured alias, so a config that passes cannot make a name AWS rejects mid-deploy. Names
 built from fixed logical names (auto-named roles, queues, rules) do not depend on config; a test checks them
-on the plan.
+on the plan. Resource names (Pulumi's logical names) built from Connect names must not collide either.
 """
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from config.problems import Problem, key_path
 from config.stack import StackConfig
@@ -88,3 +92,39 @@ def names_within_limits(cfg: StackConfig) -> list[Problem]:
         f"{len(name)} characters, over the limit of {limit}"
     )
     return [Problem(ALIAS_KEY, alias, rule)]
+
+
+def queue_part(name: str) -> str:
+    """What a queue's or routing profile's resource name takes from its Connect name."""
+    return name.lower()
+
+
+def flow_part(name: str) -> str:
+    """What a flow's resource name takes from its Connect name."""
+    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+
+
+def _colliding(names: Iterable[str], part: Callable[[str], str]) -> list[list[str]]:
+    """Groups of different names that give the same resource name part."""
+    by_part: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        by_part[part(name)].add(name)
+    return [sorted(same) for same in by_part.values() if len(same) > 1]
+
+
+def resource_names_distinct(cfg: StackConfig) -> list[Problem]:
+    """Connect names that differ only where the resource name built from them does not: Pulumi would see
+    two resources under one name and stop mid-deploy."""
+    center = cfg.contact_center
+    if center is None:
+        return []
+    problems = []
+    for key, names, part, differ in (
+        ("queues", [queue.name for queue in center.queues], queue_part, "letter case"),
+        ("routingProfiles", [profile.name for profile in center.routing_profiles], queue_part, "letter case"),
+        ("flows", [flow.name for flow in center.flows], flow_part, "letter case, spaces and punctuation"),
+    ):
+        for same in _colliding(names, part):
+            rule = f"names must differ in more than {differ}: they become the same resource name ({part(same[0])})"
+            problems.append(Problem(key_path("contactCenter", key), same, rule))
+    return problems

@@ -1,6 +1,5 @@
 """ContactCenter: the source Amazon Connect instance and what the service mirrors to the replica."""
 
-import re
 from dataclasses import dataclass
 
 import pulumi
@@ -9,12 +8,8 @@ import pulumi_aws as aws
 from config.contact_center import DAYS
 from config.contact_center import ContactCenter as ContactCenterConfig
 from config.flows import Flow
+from config.names import flow_part, queue_part
 from connect.flows import creation_order, lambda_arn, needed, placeholder_key, render
-
-
-def slug(name: str) -> str:
-    """A resource-name-safe form of a Connect name."""
-    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
 
 
 def _clock(text: str) -> dict[str, int]:
@@ -45,7 +40,7 @@ def _flows(
             lambda values, flow=flow: render(flow.name, texts[flow.name], values)
         )
         created = aws.connect.ContactFlow(
-            f"{name}-flow-{slug(flow.name)}",
+            f"{name}-flow-{flow_part(flow.name)}",
             instance_id=instance_id,
             name=flow.name,
             description=flow.description or f"{flow.name} ({flow.file})",
@@ -103,7 +98,7 @@ class ContactCenter(pulumi.ComponentResource):
         )
         queues = {
             queue.name: aws.connect.Queue(
-                f"{name}-queue-{queue.name.lower()}",
+                f"{name}-queue-{queue_part(queue.name)}",
                 instance_id=instance.id,
                 name=queue.name,
                 description=queue.description or queue.name,
@@ -116,7 +111,7 @@ class ContactCenter(pulumi.ComponentResource):
         }
         for profile in cfg.routing_profiles:
             aws.connect.RoutingProfile(
-                f"{name}-profile-{profile.name.lower()}",
+                f"{name}-profile-{queue_part(profile.name)}",
                 instance_id=instance.id,
                 name=profile.name,
                 description=f"Answers {', '.join(profile.queues)}",

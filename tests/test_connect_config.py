@@ -310,3 +310,22 @@ def test_a_flow_is_read_as_utf8_whatever_the_locale_and_deployed_without_a_byte_
     deployed = {flow.inputs["name"]: flow.inputs["content"] for flow in plan.of_type(FLOW_TYPE)}["welcome"]
     assert deployed.startswith('{"Version"')
     assert json.loads(deployed)["Actions"][0]["Parameters"]["Text"] == "Bienvenue à Zürich"
+
+
+def test_connect_names_that_would_share_a_resource_name_are_a_config_error(stack_files):
+    def change(center: dict[str, Any]) -> None:
+        center["queues"] = [{"name": name} for name in ("Sales", "VIP-Sales", "Support", "sales")]
+        center["routingProfiles"] = [
+            {"name": "Agents", "queues": ["Sales"], "defaultOutboundQueue": "Sales"},
+            {"name": "agents", "queues": ["sales"], "defaultOutboundQueue": "sales"},
+        ]
+        center["flows"].append({"name": "Connectdr Inbound", "file": "flows/inbound.json"})
+
+    assert problems_of(with_center(stack_files["primary"], change)) == [
+        "connectdr:contactCenter.queues = ['Sales', 'sales']: names must differ in more than letter case: they "
+        "become the same resource name (sales)",
+        "connectdr:contactCenter.routingProfiles = ['Agents', 'agents']: names must differ in more than letter "
+        "case: they become the same resource name (agents)",
+        "connectdr:contactCenter.flows = ['Connectdr Inbound', 'connectdr-inbound']: names must differ in more "
+        "than letter case, spaces and punctuation: they become the same resource name (connectdr-inbound)",
+    ]
