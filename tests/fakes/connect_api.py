@@ -102,6 +102,8 @@ class FakeConnect:
             self.routing_isolated: bool | None = None
             self.number_flows: dict[str, str] = {}
             self.findings: list[dict[str, Any]] = []
+            self.type_replication: dict[str, dict[str, str]] = {}
+            self.drifted: dict[str, dict[str, int]] = {}
             self.answered_tokens: dict[str, dict[str, Any]] = {}
             self.faults: dict[str, list[int | str | tuple[int, str]]] = {}
             self.hidden_lists: dict[str, int] = {}
@@ -263,8 +265,19 @@ class FakeConnect:
         self._require_instance(instance_id.rsplit("/", 1)[-1])
         if "resourceType" not in query:
             raise ApiError(400, "InvalidRequestException", "resourceType is required")
-        findings = [finding for finding in self.findings if finding["ResourceType"] == query["resourceType"]]
-        return self._page(findings, query, "ReplicationFindingsList")
+        resource_type = query["resourceType"]
+        findings = [finding for finding in self.findings if finding["ResourceType"] == resource_type]
+        return {
+            **self._page(findings, query, "ReplicationFindingsList"),
+            "ResourceReplicationStatuses": [
+                {"Region": region, "Status": status}
+                for region, status in self.type_replication.get(resource_type, {}).items()
+            ],
+            "ApproximateDriftedResourceCounts": [
+                {"Region": region, "Count": count, "Timestamp": 1_800_000_000}
+                for region, count in self.drifted.get(resource_type, {}).items()
+            ],
+        }
 
     # -- helpers ----------------------------------------------------------------------------------------
 
