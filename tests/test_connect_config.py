@@ -329,3 +329,36 @@ def test_connect_names_that_would_share_a_resource_name_are_a_config_error(stack
         "connectdr:contactCenter.flows = ['Connectdr Inbound', 'connectdr-inbound']: names must differ in more "
         "than letter case, spaces and punctuation: they become the same resource name (connectdr-inbound)",
     ]
+
+
+LEGACY_EXPORT = {"modules": [], "version": "1", "type": "contactFlow", "start": "x", "metadata": {}}
+
+
+def actions(count: int) -> str:
+    return flow_text(*[action(f"a{index}", {"QueueId": "${queue:Sales}"}) for index in range(count)])
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        (json.dumps(LEGACY_EXPORT), "is not in the Amazon Connect Flow language (an object with Version, StartAction"),
+        ("[]", "is not in the Amazon Connect Flow language"),
+        (actions(251), "Actions must be a list of at most 250 actions; split the flow into flows or modules"),
+        (
+            flow_text(action("a", {"Text": "x" * 255_788, "QueueId": "${queue:Sales}"})),
+            "would be 256001 characters with its placeholders resolved, over Connect's 256000",
+        ),
+    ],
+    ids=["legacy-export", "not-an-object", "too-many-actions", "too-long-once-resolved"],
+)
+def test_a_flow_connect_would_refuse_is_a_config_error(stack_files, tmp_path, text, rule):
+    stack = flow_stack(stack_files["primary"], tmp_path, {"connectdr-inbound": INBOUND, "extra": text})
+    [problem] = problems_of(stack)
+    assert problem.startswith(f"connectdr:contactCenter.flows[1].file = '{tmp_path / 'extra.json'}': {rule}")
+
+
+def test_the_longest_accepted_flow_fits_once_resolved(stack_files, tmp_path):
+    """A queue id is a UUID: the placeholder's 14 characters become 36."""
+    text = flow_text(action("a", {"Text": "x" * 255_787, "QueueId": "${queue:Sales}"}))
+    assert len(text) - len("${queue:Sales}") + 36 == 256_000
+    validate_stack_file(flow_stack(stack_files["primary"], tmp_path, {"connectdr-inbound": INBOUND, "extra": text}))
