@@ -433,3 +433,29 @@ def test_a_new_replica_returns_its_own_default_group_while_the_old_one_is_still_
 
     assert again["default_tdg_id"] != outs["default_tdg_id"]
     assert fake.groups[again["default_tdg_id"]].status.peek() == "ACTIVE"
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [(404, "ResourceNotFoundException"), (400, "InvalidRequestException"), (409, "ResourceConflictException")],
+)
+def test_a_membership_delete_retried_after_it_went_through_succeeds_however_aws_answers(host, fake, missing):
+    group = fake.add_group("vip-lines")
+    fake.missing_user_error = missing
+    user_id, outs = host.create(TrafficDistributionGroupUserProvider(), user_props(group.id))
+    host.delete(TrafficDistributionGroupUserProvider(), user_id, outs)
+
+    host.delete(TrafficDistributionGroupUserProvider(), user_id, outs)
+
+    assert len(fake.called("DisassociateTrafficDistributionGroupUser")) == 2
+    assert group.users == []
+
+
+def test_a_membership_delete_that_aws_refuses_while_the_user_is_in_the_group_fails(host, fake):
+    group = fake.add_group("vip-lines")
+    user_id, outs = host.create(TrafficDistributionGroupUserProvider(), user_props(group.id))
+    fake.faults["DisassociateTrafficDistributionGroupUser"] = [(400, "InvalidRequestException")]
+
+    message = failure(lambda: host.delete(TrafficDistributionGroupUserProvider(), user_id, outs))
+
+    assert "InvalidRequestException" in message and group.users == ["agent-1"]

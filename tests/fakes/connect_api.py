@@ -5,9 +5,10 @@ It keeps one account: a source instance, its replica, traffic distribution group
 cross-region routing switch and phone-number flows. Statuses move on one step per read, from scripts a test
 sets. Knobs: `faults` (per operation, the next answers: an HTTP status for a service error, a (status,
 error code) pair, or "slow"), `hidden_lists` (list calls that do not yet show what exists: eventual
-consistency), `duplicate_user_error` (how a second association of the same user is answered). Creates
-answer a ClientToken they have seen with their first answer. Every call is recorded with its region (from the
-SigV4 credential scope) and parameters.
+consistency), `duplicate_user_error` and `missing_user_error` (how AWS answers associating a user twice
+and disassociating one that is not in the group: undocumented). Creates answer a ClientToken they have seen
+with their first answer. Every call is recorded with its region (from the SigV4 credential scope) and
+parameters.
 """
 
 import json
@@ -99,6 +100,7 @@ class FakeConnect:
             self.groups: dict[str, Group] = {}
             self.users = {"agent-1", "agent-2", "agent-3"}
             self.duplicate_user_error: tuple[int, str] | None = (409, "ResourceConflictException")
+            self.missing_user_error = (404, "ResourceNotFoundException")
             self.routing_isolated: bool | None = None
             self.number_flows: dict[str, str] = {}
             self.findings: list[dict[str, Any]] = []
@@ -237,7 +239,7 @@ class FakeConnect:
         group = self._group(group_id)
         user = query["UserId"].rsplit("/", 1)[-1]
         if user not in group.users:
-            raise ApiError(404, "ResourceNotFoundException", "user not in group")
+            raise ApiError(*self.missing_user_error, "user not in group")
         group.users.remove(user)
         return {}
 
