@@ -9,7 +9,7 @@ from config.contact_center import DAYS
 from config.contact_center import ContactCenter as ContactCenterConfig
 from config.flows import Flow
 from config.names import flow_part, queue_part
-from connect.flows import creation_order, lambda_arn, needed, placeholder_key, render
+from connect.flows import creation_order, needed, placeholder_key, region_neutral, render
 
 
 def _clock(text: str) -> dict[str, int]:
@@ -21,7 +21,9 @@ def _clock(text: str) -> dict[str, int]:
 class ContactCenterArgs:
     config: ContactCenterConfig
     region: str
-    customer_lookup_function: pulumi.Input[str]
+    customer_lookup_arn: pulumi.Input[str]
+    """The customer_lookup function's ARN once it is associated with the instance: flows are created after
+    the association, since Connect validates the functions a published flow invokes."""
 
 
 def _flows(
@@ -134,10 +136,9 @@ class ContactCenter(pulumi.ComponentResource):
             placeholder_key("queue", queue_name): queue.queue_id for queue_name, queue in queues.items()
         }
         ids[placeholder_key("hours", cfg.hours.name)] = hours.hours_of_operation_id
-        account_id = aws.get_caller_identity_output().account_id
-        ids[placeholder_key("lambda", "customer-lookup")] = pulumi.Output.all(
-            account_id, args.customer_lookup_function
-        ).apply(lambda values: lambda_arn(values[0], values[1]))
+        ids[placeholder_key("lambda", "customer-lookup")] = pulumi.Output.from_input(args.customer_lookup_arn).apply(
+            region_neutral
+        )
         self.flow_ids = _flows(name, cfg.flows, instance.id, ids, region, self)
         self.instance_id = instance.id
         self.instance_arn = instance.arn

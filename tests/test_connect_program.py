@@ -97,6 +97,15 @@ def test_the_deployed_flow_refers_to_queues_by_id_and_to_lambda_by_region_neutra
     assert not REGION_IN_ARN.search(flow.inputs["content"])
 
 
+def test_a_flow_that_invokes_the_lookup_is_created_after_the_lookup_is_associated_with_the_instance(primary):
+    """Connect validates the functions a published flow invokes: the function must be associated first."""
+    flow = only(primary.of_type("aws:connect/contactFlow:ContactFlow"))
+    association = only(primary.of_type("aws:connect/lambdaFunctionAssociation:LambdaFunctionAssociation"))
+    function = only([f for f in primary.of_type("aws:lambda/function:Function") if "lookup" in f.inputs["name"]])
+    assert association.urn in flow.dependencies
+    assert association.inputs["functionArn"] == function.outputs["arn"]
+
+
 def test_rendering_refuses_an_arn_that_names_a_region():
     with pytest.raises(ValueError, match="region-specific ARN"):
         render("f", '{"QueueId": "${queue:Sales}"}', {"queue:Sales": "arn:aws:connect:us-east-1:1:instance/i/queue/q"})
