@@ -242,13 +242,33 @@ def test_flows_that_refer_to_each_other_in_a_cycle_are_a_config_error(stack_file
     ]
 
 
+AGENT = "8f2c1d3e-0000-4000-8000-000000000001"
+INSTANCE_ID = "11111111-2222-3333-4444-555555555555"
+
+
 def test_an_agent_in_two_traffic_groups_is_a_config_error(stack_files):
     traffic = structured(stack_files["primary"], "traffic")
-    traffic["userIds"] = ["agent-1"]
-    traffic["groups"][0]["userIds"] = ["arn:aws:connect:us-east-1:123456789012:instance/i/agent/agent-1"]
+    traffic["userIds"] = [AGENT]
+    traffic["groups"][0]["userIds"] = [f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE_ID}/agent/{AGENT}"]
     assert problems_of(stack_files["primary"].with_values(traffic=traffic)) == [
-        "connectdr:traffic = ['agent-1']: an agent belongs to one traffic distribution group (userIds of traffic "
+        f"connectdr:traffic = [{AGENT!r}]: an agent belongs to one traffic distribution group (userIds of traffic "
         "and of its groups)"
+    ]
+
+
+def test_user_ids_that_are_neither_a_connect_user_id_nor_its_arn_are_config_errors(stack_files):
+    traffic = structured(stack_files["primary"], "traffic")
+    traffic["userIds"] = ["", AGENT.upper(), "agent 7"]
+    traffic["groups"][0]["userIds"] = [f"arn:aws:connect:us-east-1:123456789012:instance/i/agent/{AGENT}"]
+    rule = (
+        "each must be a user id (a UUID) or a user ARN (arn:aws:connect:<region>:<account>:instance/<instance "
+        "id>/agent/<user id>)"
+    )
+    assert problems_of(stack_files["primary"].with_values(traffic=traffic)) == [
+        f"connectdr:traffic.userIds = ['', {AGENT.upper()!r}, 'agent 7']: not user ids: '', "
+        f"{AGENT.upper()!r}, 'agent 7'; {rule}",
+        f"connectdr:traffic.groups[0].userIds = {traffic['groups'][0]['userIds']!r}: not user ids: "
+        f"{traffic['groups'][0]['userIds'][0]!r}; {rule}",
     ]
 
 

@@ -12,6 +12,8 @@ from connect.providers.traffic_distribution_group_user import TrafficDistributio
 from deploy.render import plain
 
 USER_TYPE = "pulumi-python:dynamic/connect:TrafficDistributionGroupUser"
+INSTANCE = "11111111-2222-3333-4444-555555555555"
+AGENT_1, AGENT_2, AGENT_3 = (f"a{digit}a{digit}a{digit}a{digit}-0000-4000-8000-00000000000{digit}" for digit in "123")
 REGION_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z]+:[a-z]{2}-[a-z]+-\d")
 
 
@@ -126,31 +128,31 @@ def test_numbers_start_in_their_flow_and_get_it_again_when_moved(primary):
 
 def test_default_group_agents_are_associated_with_the_default_group(stack_files):
     traffic = structured(stack_files["primary"], "traffic")
-    traffic["userIds"] = ["agent-1", "arn:aws:connect:us-east-1:123456789012:instance/i/agent/agent-2"]
-    traffic["groups"][0]["userIds"] = ["agent-3"]
+    traffic["userIds"] = [AGENT_1, f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/agent/{AGENT_2}"]
+    traffic["groups"][0]["userIds"] = [AGENT_3]
     plan = run_checked(stack_files["primary"].with_values(traffic=traffic))
     replica = only(plan.of_type("pulumi-python:dynamic/connect:ReplicaInstance"))
     custom = only(plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroup"))
     users = {u.name: u.inputs for u in plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroupUser")}
     assert {name: (inputs["tdg_id"], inputs["user_id"]) for name, inputs in users.items()} == {
-        "resiliency-user-agent-1": (replica.outputs["default_tdg_id"], "agent-1"),
-        "resiliency-user-agent-2": (replica.outputs["default_tdg_id"], traffic["userIds"][1]),
-        "resiliency-user-agent-3": (custom.outputs["tdg_id"], "agent-3"),
+        f"resiliency-user-{AGENT_1}": (replica.outputs["default_tdg_id"], AGENT_1),
+        f"resiliency-user-{AGENT_2}": (replica.outputs["default_tdg_id"], traffic["userIds"][1]),
+        f"resiliency-user-{AGENT_3}": (custom.outputs["tdg_id"], AGENT_3),
     }
 
 
 def test_an_agent_moved_to_another_group_keeps_its_resource_so_it_leaves_before_it_joins(stack_files):
     """Same name, new tdg_id: the membership is replaced (delete first), not a second one created."""
     traffic = structured(stack_files["primary"], "traffic")
-    traffic["userIds"], traffic["groups"][0]["userIds"] = ["agent-1"], []
+    traffic["userIds"], traffic["groups"][0]["userIds"] = [AGENT_1], []
     before = run_checked(stack_files["primary"].with_values(traffic=traffic))
-    traffic["userIds"], traffic["groups"][0]["userIds"] = [], ["agent-1"]
+    traffic["userIds"], traffic["groups"][0]["userIds"] = [], [AGENT_1]
     after = run_checked(stack_files["primary"].with_values(traffic=traffic))
 
     [(urn_before, tdg_before)] = [(u.urn, u.inputs["tdg_id"]) for u in before.of_type(USER_TYPE)]
     [(urn_after, tdg_after)] = [(u.urn, u.inputs["tdg_id"]) for u in after.of_type(USER_TYPE)]
     assert urn_before == urn_after and tdg_before != tdg_after
-    diff = TrafficDistributionGroupUserProvider().diff("g/agent-1", {"tdg_id": tdg_before}, {"tdg_id": tdg_after})
+    diff = TrafficDistributionGroupUserProvider().diff(f"g/{AGENT_1}", {"tdg_id": tdg_before}, {"tdg_id": tdg_after})
     assert diff.replaces == ["tdg_id"] and diff.delete_before_replace
 
 
