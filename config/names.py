@@ -25,6 +25,8 @@ LOG_GROUP_PREFIX = "/aws/lambda/"
 ACCOUNT_ID_LENGTH = 12
 ALIAS_KEY = key_path("contactCenter", "instance", "alias")
 
+DIRECTORY_ALIAS = re.compile(r"^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$")
+"""Connect's DirectoryAlias: letters, digits and hyphens, not starting with 'd-' (directory ids do)."""
 DIRECTORY_ALIAS_LIMIT = 45
 LAMBDA_FUNCTION_LIMIT = 64
 LOG_GROUP_LIMIT = 512
@@ -76,22 +78,29 @@ def longest_alias(regions: tuple[str, str]) -> int:
     )
 
 
+def alias_rule_broken(alias: str, regions: tuple[str, str]) -> str | None:
+    """Why a name derived from the alias would be refused, or None: too long for its service, or a replica
+    alias starting with 'd-' (Connect keeps that for directory ids)."""
+    too_long = [(what, name, limit) for what, name, limit in derived_names(alias, regions) if len(name) > limit]
+    if too_long:
+        what, name, limit = too_long[0]
+        return (
+            f"at most {longest_alias(regions)} characters: the {what} {name!r} derived from it would be "
+            f"{len(name)} characters, over the limit of {limit}"
+        )
+    if not DIRECTORY_ALIAS.match(replica := replica_alias(alias)):
+        return f"the replica instance alias {replica!r} derived from it would start with 'd-', which Connect refuses"
+    return None
+
+
 def names_within_limits(cfg: StackConfig) -> list[Problem]:
-    """A config error on the alias when a name derived from it would exceed its service's limit."""
+    """A config error on the alias when a name derived from it would be refused by its service."""
     if cfg.contact_center is None:
         return []
     alias = cfg.contact_center.instance.alias
-    too_long = [
-        (what, name, limit) for what, name, limit in derived_names(alias, cfg.regions.pair) if len(name) > limit
-    ]
-    if not too_long:
-        return []
-    what, name, limit = too_long[0]
-    rule = (
-        f"at most {longest_alias(cfg.regions.pair)} characters: the {what} {name!r} derived from it would be "
-        f"{len(name)} characters, over the limit of {limit}"
-    )
-    return [Problem(ALIAS_KEY, alias, rule)]
+    if rule := alias_rule_broken(alias, cfg.regions.pair):
+        return [Problem(ALIAS_KEY, alias, rule)]
+    return []
 
 
 def queue_part(name: str) -> str:
