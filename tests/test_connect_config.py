@@ -100,7 +100,9 @@ def test_every_name_fits_its_limit_with_the_longest_accepted_alias(stack_files):
     assert len(function.inputs["name"]) == 64
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "EST5EDT6", "../etc/passwd"])
+@pytest.mark.parametrize(
+    "zone", ["Mars/Olympus_Mons", "EST5EDT6", "../etc/passwd", "localtime", "posixrules", "right/UTC", "Factory"]
+)
 def test_hours_need_a_real_iana_time_zone(stack_files, zone):
     changed = with_center(stack_files["primary"], lambda center: center["hours"].__setitem__("timeZone", zone))
     assert problems_of(changed) == [
