@@ -459,3 +459,12 @@ def test_a_membership_delete_that_aws_refuses_while_the_user_is_in_the_group_fai
     message = failure(lambda: host.delete(TrafficDistributionGroupUserProvider(), user_id, outs))
 
     assert "InvalidRequestException" in message and group.users == ["agent-1"]
+
+
+def test_routing_of_an_instance_removed_out_of_band_is_dropped_by_refresh(host, fake):
+    props = {"instance_id": INSTANCE_ID, "region": SOURCE, "enabled": True}
+    routing_id, outs = host.create(CrossRegionRoutingProvider(), props)
+    assert host.read(CrossRegionRoutingProvider(), routing_id, outs) == (routing_id, outs)
+
+    gone = {**outs, "instance_id": "99999999-2222-3333-4444-555555555555"}
+    assert host.read(CrossRegionRoutingProvider(), routing_id, gone)[0] == ""
