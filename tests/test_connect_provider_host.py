@@ -117,10 +117,12 @@ def test_replica_create_that_timed_out_is_adopted_by_the_next_up(host, fake):
     assert (outs["default_tdg_id"], outs["default_tdg_arn"]) == (default.id, default.arn)
 
 
-def test_an_already_replicated_answer_adopts_the_replica(host, fake):
+@pytest.mark.parametrize("answer", [None, (409, "ResourceConflictException")], ids=["invalid-request", "conflict"])
+def test_an_already_replicated_answer_adopts_the_replica(host, fake, answer):
     fake.replicas[REPLICA] = Scripted([COMPLETE])
     fake.add_group("default", is_default=True)
     fake.hidden_lists["DescribeInstance"] = 1  # the first look does not list it yet
+    fake.faults["ReplicateInstance"] = [answer] if answer else []
 
     replica_id, outs = host.create(ReplicaInstanceProvider(), REPLICA_PROPS)
 

@@ -33,6 +33,8 @@ FAILED = frozenset({"INSTANCE_REPLICATION_FAILED", "INSTANCE_REPLICATION_DELETIO
 GROUP_ACTIVE = "ACTIVE"
 GROUP_FAILED = frozenset({"CREATION_FAILED"})
 GROUP_DELETING = frozenset({"PENDING_DELETION", "DELETION_FAILED"})
+ALREADY_REPLICATED = frozenset({"InvalidRequestException", "ResourceConflictException"})
+"""How ReplicateInstance may answer when the replica exists (the documented answer is the first)."""
 REPLACE_ON = ("instance_id", "source_region", "replica_region", "replica_alias")
 TUNING = ("timeout_seconds", "poll_seconds")
 REQUIRED = (*REPLACE_ON, *TUNING)
@@ -143,7 +145,7 @@ class ReplicaInstanceProvider(ResourceProvider):
                     ReplicaAlias=props["replica_alias"],
                 )
         except ClientError as error:
-            if error_code(error) != "InvalidRequestException":
+            if error_code(error) not in ALREADY_REPLICATED:
                 raise
             # "already replicated": a concurrent or lost earlier call made it; adopt it if it is ours.
             summary = replication_summary(describe_source(props), props["replica_region"])
