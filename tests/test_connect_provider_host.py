@@ -34,6 +34,7 @@ GROUP_PROPS = {
     "description": "connectdr traffic group vip-lines",
     **FAST,
 }
+OTHER_INSTANCE = "22222222-2222-3333-4444-555555555555"
 USER_ARN = f"arn:aws:connect:{SOURCE}:123456789012:instance/{INSTANCE_ID}/agent/agent-1"
 
 
@@ -470,3 +471,59 @@ def test_routing_of_an_instance_removed_out_of_band_is_dropped_by_refresh(host, 
 
     gone = {**outs, "instance_id": "99999999-2222-3333-4444-555555555555"}
     assert host.read(CrossRegionRoutingProvider(), routing_id, gone)[0] == ""
+
+
+def engine_update(host: ProviderHost, provider: Any, id_: str, olds: dict, news: dict) -> tuple[str, dict]:
+    """What the engine does with a changed resource, as the provider's Diff tells it: nothing, an update, or
+    a replacement that deletes first or last."""
+    diff = host.diff(provider, id_, olds, news)
+    if diff.changes != diff.DIFF_SOME:
+        return id_, olds
+    if not diff.replaces:
+        return id_, host.update(provider, id_, olds, news)
+    if diff.deleteBeforeReplace:
+        host.delete(provider, id_, olds)
+        return host.create(provider, news)
+    created = host.create(provider, news)
+    host.delete(provider, id_, olds)
+    return created
+
+
+NUMBER_FLOW = {
+    "phone_number_id": "number-1",
+    "flow_id": "flow-1",
+    "instance_id": INSTANCE_ID,
+    "target_arn": "arn:aws:connect:us-east-1:123456789012:traffic-distribution-group/a",
+    "region": SOURCE,
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"flow_id": "flow-2"}, {"target_arn": "arn:aws:connect:us-east-1:123456789012:traffic-distribution-group/b"}],
+    ids=["new-flow", "moved-number"],
+)
+def test_a_number_keeps_a_flow_through_every_change_of_its_association(host, fake, change):
+    flow_id, outs = host.create(PhoneNumberFlowProvider(), NUMBER_FLOW)
+    engine_update(host, PhoneNumberFlowProvider(), flow_id, outs, {**NUMBER_FLOW, **change})
+    assert fake.number_flows == {"number-1": change.get("flow_id", "flow-1")}
+
+
+def test_a_number_whose_instance_is_replaced_keeps_its_flow(host, fake):
+    flow_id, outs = host.create(PhoneNumberFlowProvider(), NUMBER_FLOW)
+    fake.instances.add(OTHER_INSTANCE)
+
+    engine_update(host, PhoneNumberFlowProvider(), flow_id, outs, {**NUMBER_FLOW, "instance_id": OTHER_INSTANCE})
+
+    assert fake.number_flows == {"number-1": "flow-1"}
+
+
+@pytest.mark.parametrize("one_group", [True, False], ids=["aws-refuses-two-groups", "aws-allows-two-groups"])
+def test_an_agent_moved_to_another_group_ends_in_that_group_only(host, fake, one_group):
+    old, new = fake.add_group("vip-lines"), fake.add_group("gold-lines")
+    fake.one_group_per_user = one_group
+    user_id, outs = host.create(TrafficDistributionGroupUserProvider(), user_props(old.id))
+
+    engine_update(host, TrafficDistributionGroupUserProvider(), user_id, outs, user_props(new.id))
+
+    assert (old.users, new.users) == ([], ["agent-1"])

@@ -5,10 +5,10 @@ It keeps one account: a source instance, its replica, traffic distribution group
 cross-region routing switch and phone-number flows. Statuses move on one step per read, from scripts a test
 sets. Knobs: `faults` (per operation, the next answers: an HTTP status for a service error, a (status,
 error code) pair, or "slow"), `hidden_lists` (list calls that do not yet show what exists: eventual
-consistency), `duplicate_user_error` and `missing_user_error` (how AWS answers associating a user twice
-and disassociating one that is not in the group: undocumented). Creates answer a ClientToken they have seen
-with their first answer. Every call is recorded with its region (from the SigV4 credential scope) and
-parameters.
+consistency), `duplicate_user_error`, `missing_user_error` and `one_group_per_user` (how AWS answers
+associating a user twice, disassociating one who is not in the group, and associating one who is in another
+group: undocumented). Creates answer a ClientToken they have seen with their first answer. Every call is
+recorded with its region (from the SigV4 credential scope) and parameters.
 """
 
 import json
@@ -91,6 +91,7 @@ class FakeConnect:
     def reset(self) -> None:
         with self.lock:
             self.calls: list[Call] = []
+            self.instances = {INSTANCE_ID}
             self.replicas: dict[str, Scripted] = {}
             self.replication_script = list(REPLICATION)
             self.deletion_script = ["INSTANCE_REPLICA_DELETING", "GONE"]
@@ -101,6 +102,7 @@ class FakeConnect:
             self.users = {"agent-1", "agent-2", "agent-3"}
             self.duplicate_user_error: tuple[int, str] | None = (409, "ResourceConflictException")
             self.missing_user_error = (404, "ResourceNotFoundException")
+            self.one_group_per_user = False
             self.routing_isolated: bool | None = None
             self.number_flows: dict[str, str] = {}
             self.findings: list[dict[str, Any]] = []
@@ -224,6 +226,8 @@ class FakeConnect:
         user = body["UserId"].rsplit("/", 1)[-1]
         if group.status.peek() != "ACTIVE" or user not in self.users:
             raise ApiError(404, "ResourceNotFoundException", "group not active or user not in both instances")
+        if self.one_group_per_user and any(user in other.users for other in self.groups.values() if other != group):
+            raise ApiError(409, "ResourceConflictException", "the user is in another traffic distribution group")
         if user in group.users:
             if self.duplicate_user_error:
                 raise ApiError(*self.duplicate_user_error, "user is already associated")
@@ -290,7 +294,7 @@ class FakeConnect:
         return answer
 
     def _require_instance(self, instance_id: str) -> None:
-        if instance_id != INSTANCE_ID:
+        if instance_id not in self.instances:
             raise ApiError(404, "ResourceNotFoundException", f"instance {instance_id} not found")
 
     def _group(self, group_id: str) -> Group:
