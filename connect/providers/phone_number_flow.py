@@ -35,8 +35,9 @@ def associate(props: dict[str, Any]) -> None:
 
 class PhoneNumberFlowProvider(ResourceProvider):
     """AssociatePhoneNumberContactFlow on create, and again on update when the flow, the number's target
-    (its traffic distribution group) or the instance changes; DisassociatePhoneNumberContactFlow on delete. Called in the
-    source region, where the groups are created; Connect mirrors the association to the replica."""
+    (its traffic distribution group) or the instance changes; DisassociatePhoneNumberContactFlow on delete.
+    Called in the source region, where the groups are created; Connect mirrors the association to the
+    replica."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         required = (*REPLACE_ON, *REASSOCIATE_ON)
