@@ -34,9 +34,8 @@ if cfg.is_primary:
     prefix = name_prefix(cfg.contact_center.instance.alias)
     backbone = GcpBackbone("backbone", GcpBackboneArgs(cfg.network.gcp_network_name, cfg.network.mtu), providers)
     tables = GlobalTables("tables", GlobalTablesArgs(prefix, cfg.regions.source, cfg.regions.replica), providers)
-    center = ContactCenter(
-        "contact-center", ContactCenterArgs(cfg.contact_center, cfg.region, f"{prefix}-customer-lookup"), providers
-    )
+    lookup_arn, resolve_lookup_arn = pulumi.deferred_output()  # flows wait for the lookup's association
+    center = ContactCenter("contact-center", ContactCenterArgs(cfg.contact_center, cfg.region, lookup_arn), providers)
     config_table = tables.table_names.apply(lambda names: names["config"])
     resiliency = GlobalResiliency("resiliency", GlobalResiliencyArgs.from_config(cfg, center, config_table), providers)
     link = PrimaryLink(
@@ -69,6 +68,7 @@ Observability(
     providers,
 )
 if cfg.is_primary:
+    resolve_lookup_arn(lookup.associated_arn)
     replace(
         link, recordings_bucket=data_plane.recordings_bucket, recordings_key_arn=data_plane.recordings_key_arn
     ).export()

@@ -1,8 +1,8 @@
 """The Amazon Connect side of the config: instance, hours, queues, routing profiles, flows, numbers."""
 
 import re
+from importlib import resources
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
@@ -14,6 +14,9 @@ Day = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"
 DAYS: tuple[Day, ...] = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 INSTANCE_ALIAS = re.compile(r"^(?!d-)[a-zA-Z0-9]+(-+[a-zA-Z0-9]+)*$")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+IANA_ZONES = frozenset(resources.files("tzdata").joinpath("zones").read_text().split()) - {"Factory"}
+"""The zones of the pinned tzdata package: the same on every machine, unlike what ZoneInfo finds in the
+system's zoneinfo directory (which also holds files such as 'localtime' and 'posixrules')."""
 
 
 class Instance(ConfigModel):
@@ -67,10 +70,8 @@ class Hours(ConfigModel):
     @field_validator("time_zone")
     @classmethod
     def _iana_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("must be an IANA time zone such as America/New_York or UTC") from None
+        if value not in IANA_ZONES:
+            raise ValueError("must be an IANA time zone such as America/New_York or UTC")
         return value
 
     @field_validator("days")

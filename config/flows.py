@@ -29,7 +29,13 @@ LAMBDAS = ("customer-lookup",)
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 KINDS = ("queue", "flow", "hours", "lambda")
 REGION = re.compile(r"(?<![a-z0-9-])[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central)[a-z]*-\d(?![0-9])")
-ACCOUNT_ID = re.compile(r"(?<![0-9+])[0-9]{12}(?![0-9])")
+MAX_CONTENT = 256_000
+"""CreateContactFlow's Content is at most this many characters."""
+MAX_ACTIONS = 250
+ID_LENGTH = len("00000000-0000-0000-0000-000000000000")
+LAMBDA_ARN_LENGTH = len("arn:aws:lambda:$.AwsRegion:") + 12 + len(":function:") + 64
+ACCOUNT_ID = re.compile(r"(?<![0-9A-Za-z+.])[0-9]{12}(?![0-9A-Za-z])")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 FlowType = Literal[
     "CONTACT_FLOW",
     "CUSTOMER_QUEUE",
@@ -70,6 +76,11 @@ class Flow(ConfigModel):
     def path(self) -> Path:
         return PROJECT_DIR / self.file
 
+    def read(self) -> str:
+        """The file's text: UTF-8 whatever the machine's locale, a byte-order mark dropped (Connect takes the
+        content as it is). Raises OSError or UnicodeDecodeError."""
+        return self.path.read_bytes().decode("utf-8-sig")
+
 
 def references(text: str) -> list[tuple[str, str]]:
     """(kind, name) of every placeholder, in order; a malformed one has kind ''."""
@@ -81,19 +92,27 @@ def references(text: str) -> list[tuple[str, str]]:
 
 
 def written_in(text: str) -> list[str]:
-    """Regions and account ids written into a flow (phone numbers, `+` and digits, are not account ids)."""
-    return sorted({match.group(0) for match in REGION.finditer(text)} | set(ACCOUNT_ID.findall(text)))
+    """Regions and account ids written into a flow. Not account ids: phone numbers (`+` and digits), the
+    last group of a UUID (the designer's action identifiers), the decimals of a coordinate, digits inside a
+    word or hash."""
+    accounts = ACCOUNT_ID.findall(UUID.sub("-", text))
+    return sorted({match.group(0) for match in REGION.finditer(text)} | set(accounts))
 
 
 def _file_problems(key: str, flow: Flow) -> tuple[str | None, list[Problem]]:
     try:
-        text = flow.path.read_text()
+        text = flow.read()
     except OSError:
         return None, [Problem(key, flow.file, "no such file (flow files are relative to the project directory)")]
+    except UnicodeDecodeError as error:
+        rule = f"is not UTF-8 text (byte {error.start}); save the flow as UTF-8, as the flow designer exports it"
+        return None, [Problem(key, flow.file, rule)]
     try:
-        json.loads(text)
+        content = json.loads(text)
     except json.JSONDecodeError as error:
         return None, [Problem(key, flow.file, f"is not JSON ({error.msg} at line {error.lineno})")]
+    if rule := _not_deployable(content, text):
+        return None, [Problem(key, flow.file, rule)]
     if found := written_in(text):
         rule = (
             f"writes {', '.join(found)} into the flow; refer to Connect resources by placeholder "
@@ -102,6 +121,30 @@ def _file_problems(key: str, flow: Flow) -> tuple[str | None, list[Problem]]:
         )
         return text, [Problem(key, flow.file, rule)]
     return text, []
+
+
+def deployed_length(text: str) -> int:
+    """The most characters the flow can have once its placeholders are resolved: ids are UUIDs, the Lambda's
+    ARN holds an account id and a function name of at most 64 characters."""
+    resolved = {"lambda": LAMBDA_ARN_LENGTH, "": 0}
+    return len(text) + sum(
+        resolved.get(kind, ID_LENGTH) - len(match.group(0))
+        for match, (kind, _) in zip(PLACEHOLDER.finditer(text), references(text), strict=True)
+    )
+
+
+def _not_deployable(content: object, text: str) -> str | None:
+    """Why CreateContactFlow would refuse the flow, if it would: not Flow language, too many actions, too long."""
+    if not isinstance(content, dict) or not {"Version", "Actions"} <= content.keys():
+        return (
+            "is not in the Amazon Connect Flow language (an object with Version, StartAction and Actions): export "
+            "it from the updated flow designer, or take ContactFlow.Content from `aws connect describe-contact-flow`"
+        )
+    if not isinstance(content["Actions"], list) or len(content["Actions"]) > MAX_ACTIONS:
+        return f"Actions must be a list of at most {MAX_ACTIONS} actions; split the flow into flows or modules"
+    if (length := deployed_length(text)) > MAX_CONTENT:
+        return f"would be {length} characters with its placeholders resolved, over Connect's {MAX_CONTENT}"
+    return None
 
 
 def _cycle(start: str, edges: dict[str, list[str]]) -> list[str] | None:

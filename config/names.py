@@ -3,8 +3,12 @@
 The components build these names from the suffixes here, and the config rule below checks every one of
 them for the configured alias, so a config that passes cannot make a name AWS rejects mid-deploy. Names
 built from fixed logical names (auto-named roles, queues, rules) do not depend on config; a test checks them
-on the plan.
+on the plan. Resource names (Pulumi's logical names) built from Connect names must not collide either.
 """
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from config.problems import Problem, key_path
 from config.stack import StackConfig
@@ -21,6 +25,8 @@ LOG_GROUP_PREFIX = "/aws/lambda/"
 ACCOUNT_ID_LENGTH = 12
 ALIAS_KEY = key_path("contactCenter", "instance", "alias")
 
+DIRECTORY_ALIAS = re.compile(r"^(?!d-)([\da-zA-Z]+)([-]*[\da-zA-Z])*$")
+"""Connect's DirectoryAlias: letters, digits and hyphens, not starting with 'd-' (directory ids do)."""
 DIRECTORY_ALIAS_LIMIT = 45
 LAMBDA_FUNCTION_LIMIT = 64
 LOG_GROUP_LIMIT = 512
@@ -72,19 +78,62 @@ def longest_alias(regions: tuple[str, str]) -> int:
     )
 
 
+def alias_rule_broken(alias: str, regions: tuple[str, str]) -> str | None:
+    """Why a name derived from the alias would be refused, or None: too long for its service, or a replica
+    alias starting with 'd-' (Connect keeps that for directory ids)."""
+    too_long = [(what, name, limit) for what, name, limit in derived_names(alias, regions) if len(name) > limit]
+    if too_long:
+        what, name, limit = too_long[0]
+        return (
+            f"at most {longest_alias(regions)} characters: the {what} {name!r} derived from it would be "
+            f"{len(name)} characters, over the limit of {limit}"
+        )
+    if not DIRECTORY_ALIAS.match(replica := replica_alias(alias)):
+        return f"the replica instance alias {replica!r} derived from it would start with 'd-', which Connect refuses"
+    return None
+
+
 def names_within_limits(cfg: StackConfig) -> list[Problem]:
-    """A config error on the alias when a name derived from it would exceed its service's limit."""
+    """A config error on the alias when a name derived from it would be refused by its service."""
     if cfg.contact_center is None:
         return []
     alias = cfg.contact_center.instance.alias
-    too_long = [
-        (what, name, limit) for what, name, limit in derived_names(alias, cfg.regions.pair) if len(name) > limit
-    ]
-    if not too_long:
+    if rule := alias_rule_broken(alias, cfg.regions.pair):
+        return [Problem(ALIAS_KEY, alias, rule)]
+    return []
+
+
+def queue_part(name: str) -> str:
+    """What a queue's or routing profile's resource name takes from its Connect name."""
+    return name.lower()
+
+
+def flow_part(name: str) -> str:
+    """What a flow's resource name takes from its Connect name."""
+    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+
+
+def _colliding(names: Iterable[str], part: Callable[[str], str]) -> list[list[str]]:
+    """Groups of different names that give the same resource name part."""
+    by_part: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        by_part[part(name)].add(name)
+    return [sorted(same) for same in by_part.values() if len(same) > 1]
+
+
+def resource_names_distinct(cfg: StackConfig) -> list[Problem]:
+    """Connect names that differ only where the resource name built from them does not: Pulumi would see
+    two resources under one name and stop mid-deploy."""
+    center = cfg.contact_center
+    if center is None:
         return []
-    what, name, limit = too_long[0]
-    rule = (
-        f"at most {longest_alias(cfg.regions.pair)} characters: the {what} {name!r} derived from it would be "
-        f"{len(name)} characters, over the limit of {limit}"
-    )
-    return [Problem(ALIAS_KEY, alias, rule)]
+    problems = []
+    for key, names, part, differ in (
+        ("queues", [queue.name for queue in center.queues], queue_part, "letter case"),
+        ("routingProfiles", [profile.name for profile in center.routing_profiles], queue_part, "letter case"),
+        ("flows", [flow.name for flow in center.flows], flow_part, "letter case, spaces and punctuation"),
+    ):
+        for same in _colliding(names, part):
+            rule = f"names must differ in more than {differ}: they become the same resource name ({part(same[0])})"
+            problems.append(Problem(key_path("contactCenter", key), same, rule))
+    return problems

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
 from config.flows import flow_problems
-from config.names import names_within_limits
+from config.names import names_within_limits, resource_names_distinct
 from config.network import VPC_PREFIX_LENGTHS, NetworkLeg, is_private_asn, private_subnet_prefix
 from config.problems import NAMESPACE, Problem, key_path
 from config.regions import SUPPORTED_PAIRS, describe_supported_pairs
@@ -247,6 +247,7 @@ RULES: tuple[Rule, ...] = (
     queues_and_profiles,
     contact_flows,
     names_within_limits,
+    resource_names_distinct,
     network_legs_cover_pair,
     no_overlapping_cidrs,
     private_distinct_asns,

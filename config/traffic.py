@@ -1,5 +1,6 @@
 """The desired traffic split: telephony, agents and sign-in per region, custom groups, a schedule."""
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -10,6 +11,18 @@ Percentages = dict[str, int]
 Weekday = Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 WEEKDAYS: tuple[Weekday, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 GROUP_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+USER = re.compile(rf"^(arn:aws[a-z-]*:connect:[a-z0-9-]+:[0-9]{{12}}:instance/{UUID}/agent/)?{UUID}$")
+
+
+def user_ids_rule_broken(user_ids: list[str]) -> str | None:
+    """Connect user ids are UUIDs; a user ARN ends in one."""
+    if bad := [user for user in user_ids if not USER.match(user)]:
+        return (
+            f"not user ids: {', '.join(map(repr, bad))}; each must be a user id (a UUID) or a user ARN "
+            "(arn:aws:connect:<region>:<account>:instance/<instance id>/agent/<user id>)"
+        )
+    return None
 
 
 def percentage_rule_broken(split: Percentages) -> str | None:
@@ -55,6 +68,13 @@ class TrafficGroup(ConfigModel):
             raise ValueError(broken)
         return split
 
+    @field_validator("user_ids")
+    @classmethod
+    def _connect_users(cls, user_ids: list[str]) -> list[str]:
+        if broken := user_ids_rule_broken(user_ids):
+            raise ValueError(broken)
+        return user_ids
+
 
 class ScheduleWindow(Split):
     """Follow-the-sun: a split that applies on some UTC weekdays between two UTC hours."""
@@ -84,6 +104,13 @@ class Traffic(Split):
     traffic distribution group they are associated with (custom groups list their own)."""
     groups: list[TrafficGroup] = []
     schedule: list[ScheduleWindow] = []
+
+    @field_validator("user_ids")
+    @classmethod
+    def _connect_users(cls, user_ids: list[str]) -> list[str]:
+        if broken := user_ids_rule_broken(user_ids):
+            raise ValueError(broken)
+        return user_ids
 
     def sign_in_regions(self, regions: tuple[str, str]) -> dict[str, bool]:
         """Sign-in is allowed in both regions unless set otherwise."""

@@ -1,6 +1,5 @@
 """ContactCenter: the source Amazon Connect instance and what the service mirrors to the replica."""
 
-import re
 from dataclasses import dataclass
 
 import pulumi
@@ -9,12 +8,8 @@ import pulumi_aws as aws
 from config.contact_center import DAYS
 from config.contact_center import ContactCenter as ContactCenterConfig
 from config.flows import Flow
-from connect.flows import creation_order, lambda_arn, needed, placeholder_key, render
-
-
-def slug(name: str) -> str:
-    """A resource-name-safe form of a Connect name."""
-    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+from config.names import flow_part, queue_part
+from connect.flows import creation_order, needed, placeholder_key, region_neutral, render
 
 
 def _clock(text: str) -> dict[str, int]:
@@ -26,7 +21,9 @@ def _clock(text: str) -> dict[str, int]:
 class ContactCenterArgs:
     config: ContactCenterConfig
     region: str
-    customer_lookup_function: pulumi.Input[str]
+    customer_lookup_arn: pulumi.Input[str]
+    """The customer_lookup function's ARN once it is associated with the instance: flows are created after
+    the association, since Connect validates the functions a published flow invokes."""
 
 
 def _flows(
@@ -38,14 +35,14 @@ def _flows(
     parent: pulumi.Resource,
 ) -> dict[str, pulumi.Output[str]]:
     """Each flow with its placeholders resolved from `ids`, after the flows it names; their ids by name."""
-    texts = {flow.name: flow.path.read_text() for flow in flows}
+    texts = {flow.name: flow.read() for flow in flows}
     flow_ids: dict[str, pulumi.Output[str]] = {}
     for flow in creation_order(flows, texts):
         content = pulumi.Output.all(**{key: ids[key] for key in needed(texts[flow.name])}).apply(
             lambda values, flow=flow: render(flow.name, texts[flow.name], values)
         )
         created = aws.connect.ContactFlow(
-            f"{name}-flow-{slug(flow.name)}",
+            f"{name}-flow-{flow_part(flow.name)}",
             instance_id=instance_id,
             name=flow.name,
             description=flow.description or f"{flow.name} ({flow.file})",
@@ -103,7 +100,7 @@ class ContactCenter(pulumi.ComponentResource):
         )
         queues = {
             queue.name: aws.connect.Queue(
-                f"{name}-queue-{queue.name.lower()}",
+                f"{name}-queue-{queue_part(queue.name)}",
                 instance_id=instance.id,
                 name=queue.name,
                 description=queue.description or queue.name,
@@ -116,7 +113,7 @@ class ContactCenter(pulumi.ComponentResource):
         }
         for profile in cfg.routing_profiles:
             aws.connect.RoutingProfile(
-                f"{name}-profile-{profile.name.lower()}",
+                f"{name}-profile-{queue_part(profile.name)}",
                 instance_id=instance.id,
                 name=profile.name,
                 description=f"Answers {', '.join(profile.queues)}",
@@ -139,10 +136,9 @@ class ContactCenter(pulumi.ComponentResource):
             placeholder_key("queue", queue_name): queue.queue_id for queue_name, queue in queues.items()
         }
         ids[placeholder_key("hours", cfg.hours.name)] = hours.hours_of_operation_id
-        account_id = aws.get_caller_identity_output().account_id
-        ids[placeholder_key("lambda", "customer-lookup")] = pulumi.Output.all(
-            account_id, args.customer_lookup_function
-        ).apply(lambda values: lambda_arn(values[0], values[1]))
+        ids[placeholder_key("lambda", "customer-lookup")] = pulumi.Output.from_input(args.customer_lookup_arn).apply(
+            region_neutral
+        )
         self.flow_ids = _flows(name, cfg.flows, instance.id, ids, region, self)
         self.instance_id = instance.id
         self.instance_arn = instance.arn

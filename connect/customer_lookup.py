@@ -41,6 +41,8 @@ class CustomerLookup(pulumi.ComponentResource):
     Lambda associations are not mirrored by Global Resiliency."""
 
     function_arn: pulumi.Output[str]
+    associated_arn: pulumi.Output[str]
+    """The function's ARN, known once it is associated with the instance (flows that invoke it wait for it)."""
 
     def __init__(self, name: str, args: CustomerLookupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connectdr:connect:CustomerLookup", name, None, opts)
@@ -65,7 +67,7 @@ class CustomerLookup(pulumi.ComponentResource):
             ),
             self,
         )
-        aws.connect.LambdaFunctionAssociation(
+        association = aws.connect.LambdaFunctionAssociation(
             f"{name}-association",
             instance_id=args.instance_id,
             function_arn=deployed.function.arn,
@@ -73,4 +75,5 @@ class CustomerLookup(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.function_arn = deployed.function.arn
-        self.register_outputs({"function_arn": self.function_arn})
+        self.associated_arn = association.function_arn
+        self.register_outputs({"function_arn": self.function_arn, "associated_arn": self.associated_arn})

@@ -15,9 +15,11 @@ INBOUND_FLOW_NAME = ENTRY_FLOW_NAME
 REGIONAL_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:(?!\$\.AwsRegion:)[a-z]{2}[a-z0-9-]*:")
 
 
-def lambda_arn(account_id: str, function_name: str) -> str:
-    """A Lambda ARN Connect resolves in the region that runs the flow."""
-    return f"arn:aws:lambda:$.AwsRegion:{account_id}:function:{function_name}"
+def region_neutral(function_arn: str) -> str:
+    """The function's ARN with its region as `$.AwsRegion`: Connect resolves it in the region that runs the
+    flow (the function has the same name in both regions)."""
+    parts = function_arn.split(":")
+    return ":".join([*parts[:3], "$.AwsRegion", *parts[4:]])
 
 
 def placeholder_key(kind: str, name: str) -> str:

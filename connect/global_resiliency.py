@@ -101,17 +101,23 @@ def _agents(
     groups: dict[str, TrafficDistributionGroup],
     parent: pulumi.Resource,
 ) -> None:
-    """Every agent in its group: `traffic.userIds` in the default group, each group's `userIds` in it."""
+    """Every agent in its group: `traffic.userIds` in the default group, each group's `userIds` in it.
+
+    A membership is named by the agent alone: moving an agent to another group changes its `tdg_id`, which
+    replaces the membership deleting first, so the agent leaves the old group before joining the new one (an
+    agent belongs to one group). Named by group, the move would join first and a later delete of the old
+    membership would act on the same agent. The alias keeps memberships deployed under that naming."""
     members = [(f"{name}-default-tdg", default_tdg_id, user_id) for user_id in args.traffic.user_ids]
     for group in args.traffic.groups:
         members += [(f"{name}-tdg-{group.name}", groups[group.name].tdg_id, user) for user in group.user_ids]
     for group_name, tdg_id, user_id in members:
+        agent = user_id.rsplit("/", 1)[-1]
         TrafficDistributionGroupUser(
-            f"{group_name}-user-{user_id.rsplit('/', 1)[-1]}",
+            f"{name}-user-{agent}",
             TrafficDistributionGroupUserArgs(
                 tdg_id=tdg_id, user_id=user_id, instance_id=args.instance_id, region=args.source_region
             ),
-            opts=pulumi.ResourceOptions(parent=parent),
+            opts=pulumi.ResourceOptions(parent=parent, aliases=[pulumi.Alias(name=f"{group_name}-user-{agent}")]),
         )
 
 

@@ -217,7 +217,7 @@ UNREACHABLE = EndpointConnectionError(endpoint_url="https://dynamodb.us-west-2.a
 @pytest.mark.parametrize(
     ("error", "command", "expected", "said"),
     [
-        (ACCESS_DENIED, "verify", 4, "AWS GetItem: AccessDeniedException: no"),
+        (ACCESS_DENIED, "verify", 1, "verify: a check failed"),  # one check's line; the other checks still run
         (ACCESS_DENIED, "split-direct", 4, "AWS GetItem: AccessDeniedException"),
         (ACCESS_DENIED, "drill", 1, "refusing to drill: us-west-2 is unknown"),
         (ACCESS_DENIED, "status", 0, ""),
@@ -227,7 +227,7 @@ UNREACHABLE = EndpointConnectionError(endpoint_url="https://dynamodb.us-west-2.a
             ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "gone"}}, "Invoke"),
             "verify",
             1,
-            "gone",
+            "verify: a check failed",
         ),
     ],
 )

@@ -8,8 +8,12 @@ from conftest import ROOT, only, run_checked, structured
 
 from config.flows import written_in
 from connect.flows import render
+from connect.providers.traffic_distribution_group_user import TrafficDistributionGroupUserProvider
 from deploy.render import plain
 
+USER_TYPE = "pulumi-python:dynamic/connect:TrafficDistributionGroupUser"
+INSTANCE = "11111111-2222-3333-4444-555555555555"
+AGENT_1, AGENT_2, AGENT_3 = (f"a{digit}a{digit}a{digit}a{digit}-0000-4000-8000-00000000000{digit}" for digit in "123")
 REGION_IN_ARN = re.compile(r"arn:aws[a-z-]*:[a-z]+:[a-z]{2}-[a-z]+-\d")
 
 
@@ -95,6 +99,15 @@ def test_the_deployed_flow_refers_to_queues_by_id_and_to_lambda_by_region_neutra
     assert not REGION_IN_ARN.search(flow.inputs["content"])
 
 
+def test_a_flow_that_invokes_the_lookup_is_created_after_the_lookup_is_associated_with_the_instance(primary):
+    """Connect validates the functions a published flow invokes: the function must be associated first."""
+    flow = only(primary.of_type("aws:connect/contactFlow:ContactFlow"))
+    association = only(primary.of_type("aws:connect/lambdaFunctionAssociation:LambdaFunctionAssociation"))
+    function = only([f for f in primary.of_type("aws:lambda/function:Function") if "lookup" in f.inputs["name"]])
+    assert association.urn in flow.dependencies
+    assert association.inputs["functionArn"] == function.outputs["arn"]
+
+
 def test_rendering_refuses_an_arn_that_names_a_region():
     with pytest.raises(ValueError, match="region-specific ARN"):
         render("f", '{"QueueId": "${queue:Sales}"}', {"queue:Sales": "arn:aws:connect:us-east-1:1:instance/i/queue/q"})
@@ -115,17 +128,32 @@ def test_numbers_start_in_their_flow_and_get_it_again_when_moved(primary):
 
 def test_default_group_agents_are_associated_with_the_default_group(stack_files):
     traffic = structured(stack_files["primary"], "traffic")
-    traffic["userIds"] = ["agent-1", "arn:aws:connect:us-east-1:123456789012:instance/i/agent/agent-2"]
-    traffic["groups"][0]["userIds"] = ["agent-3"]
+    traffic["userIds"] = [AGENT_1, f"arn:aws:connect:us-east-1:123456789012:instance/{INSTANCE}/agent/{AGENT_2}"]
+    traffic["groups"][0]["userIds"] = [AGENT_3]
     plan = run_checked(stack_files["primary"].with_values(traffic=traffic))
     replica = only(plan.of_type("pulumi-python:dynamic/connect:ReplicaInstance"))
     custom = only(plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroup"))
     users = {u.name: u.inputs for u in plan.of_type("pulumi-python:dynamic/connect:TrafficDistributionGroupUser")}
     assert {name: (inputs["tdg_id"], inputs["user_id"]) for name, inputs in users.items()} == {
-        "resiliency-default-tdg-user-agent-1": (replica.outputs["default_tdg_id"], "agent-1"),
-        "resiliency-default-tdg-user-agent-2": (replica.outputs["default_tdg_id"], traffic["userIds"][1]),
-        "resiliency-tdg-vip-lines-user-agent-3": (custom.outputs["tdg_id"], "agent-3"),
+        f"resiliency-user-{AGENT_1}": (replica.outputs["default_tdg_id"], AGENT_1),
+        f"resiliency-user-{AGENT_2}": (replica.outputs["default_tdg_id"], traffic["userIds"][1]),
+        f"resiliency-user-{AGENT_3}": (custom.outputs["tdg_id"], AGENT_3),
     }
+
+
+def test_an_agent_moved_to_another_group_keeps_its_resource_so_it_leaves_before_it_joins(stack_files):
+    """Same name, new tdg_id: the membership is replaced (delete first), not a second one created."""
+    traffic = structured(stack_files["primary"], "traffic")
+    traffic["userIds"], traffic["groups"][0]["userIds"] = [AGENT_1], []
+    before = run_checked(stack_files["primary"].with_values(traffic=traffic))
+    traffic["userIds"], traffic["groups"][0]["userIds"] = [], [AGENT_1]
+    after = run_checked(stack_files["primary"].with_values(traffic=traffic))
+
+    [(urn_before, tdg_before)] = [(u.urn, u.inputs["tdg_id"]) for u in before.of_type(USER_TYPE)]
+    [(urn_after, tdg_after)] = [(u.urn, u.inputs["tdg_id"]) for u in after.of_type(USER_TYPE)]
+    assert urn_before == urn_after and tdg_before != tdg_after
+    diff = TrafficDistributionGroupUserProvider().diff(f"g/{AGENT_1}", {"tdg_id": tdg_before}, {"tdg_id": tdg_after})
+    assert diff.replaces == ["tdg_id"] and diff.delete_before_replace
 
 
 def test_cross_region_routing_is_declared_off_as_configured(primary):

@@ -9,7 +9,6 @@ whose wait times out has made its resource, and the next `up` adopts it and keep
 """
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -33,11 +32,6 @@ class ProviderError(Exception):
 def connect_client(region: str) -> Any:
     """An Amazon Connect client for `region` with botocore's standard retries."""
     return boto3.client("connect", region_name=region, config=RETRIES)
-
-
-def client_token(*parts: str) -> str:
-    """A stable idempotency token: a retried create after a lost response does not create twice."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, "connectdr/" + "/".join(parts)))
 
 
 def error_code(error: ClientError) -> str:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from botocore.exceptions import ClientError
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -14,7 +15,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from connect.providers.calls import connect_client
+from connect.providers.calls import NOT_FOUND, connect_client, error_code
 from connect.providers.props import props_of
 
 
@@ -54,7 +55,12 @@ class CrossRegionRoutingProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         if not props.get("enabled"):
             return ReadResult(id_, props)
-        response = connect_client(props["region"]).get_cross_region_routing(InstanceId=props["instance_id"])
+        try:
+            response = connect_client(props["region"]).get_cross_region_routing(InstanceId=props["instance_id"])
+        except ClientError as error:
+            if error_code(error) != NOT_FOUND:
+                raise
+            return ReadResult(None, {})  # the instance is gone, and its setting with it
         return ReadResult(id_, {**props, "enabled": not response.get("IsolatedRegions")})
 
 

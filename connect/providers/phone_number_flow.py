@@ -21,8 +21,10 @@ from pulumi.dynamic import (
 from connect.providers.calls import NOT_FOUND, connect_client, error_code
 from connect.providers.props import props_of
 
-REPLACE_ON = ("phone_number_id", "instance_id", "region")
-REASSOCIATE_ON = ("flow_id", "target_arn")
+REPLACE_ON = ("phone_number_id", "region")
+REASSOCIATE_ON = ("flow_id", "target_arn", "instance_id")
+"""Associated again in place: a replacement would associate the same number first and then disassociate
+it, leaving the number without a flow."""
 
 
 def associate(props: dict[str, Any]) -> None:
@@ -32,9 +34,10 @@ def associate(props: dict[str, Any]) -> None:
 
 
 class PhoneNumberFlowProvider(ResourceProvider):
-    """AssociatePhoneNumberContactFlow on create, and again on update when the flow or the number's target
-    (its traffic distribution group) changes; DisassociatePhoneNumberContactFlow on delete. Called in the
-    source region, where the groups are created; Connect mirrors the association to the replica."""
+    """AssociatePhoneNumberContactFlow on create, and again on update when the flow, the number's target
+    (its traffic distribution group) or the instance changes; DisassociatePhoneNumberContactFlow on delete.
+    Called in the source region, where the groups are created; Connect mirrors the association to the
+    replica."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         required = (*REPLACE_ON, *REASSOCIATE_ON)

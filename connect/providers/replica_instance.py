@@ -20,7 +20,6 @@ from connect.providers.calls import (
     RUN_UP_AGAIN,
     Deadline,
     ProviderError,
-    client_token,
     connect_client,
     error_code,
     pages,
@@ -32,7 +31,10 @@ COMPLETE = "INSTANCE_REPLICATION_COMPLETE"
 DELETING = "INSTANCE_REPLICA_DELETING"
 FAILED = frozenset({"INSTANCE_REPLICATION_FAILED", "INSTANCE_REPLICATION_DELETION_FAILED"})
 GROUP_ACTIVE = "ACTIVE"
-GROUP_FAILED = frozenset({"CREATION_FAILED", "DELETION_FAILED"})
+GROUP_FAILED = frozenset({"CREATION_FAILED"})
+GROUP_DELETING = frozenset({"PENDING_DELETION", "DELETION_FAILED"})
+ALREADY_REPLICATED = frozenset({"InvalidRequestException", "ResourceConflictException"})
+"""How ReplicateInstance may answer when the replica exists (the documented answer is the first)."""
 REPLACE_ON = ("instance_id", "source_region", "replica_region", "replica_alias")
 TUNING = ("timeout_seconds", "poll_seconds")
 REQUIRED = (*REPLACE_ON, *TUNING)
@@ -50,6 +52,17 @@ def replication_summary(response: dict[str, Any], replica_region: str) -> dict[s
     return next((summary for summary in summaries if summary.get("Region") == replica_region), None)
 
 
+def listed_replica(props: dict[str, Any]) -> dict[str, str] | None:
+    """The replica region's entry as the source lists it; None when it is not listed or the source instance
+    itself is gone (and its replica with it)."""
+    try:
+        return replication_summary(describe_source(props), props["replica_region"])
+    except ClientError as error:
+        if error_code(error) != NOT_FOUND:
+            raise
+        return None
+
+
 def replica_arn(source_arn: str, replica_region: str) -> str:
     """The replica keeps the source's id: its ARN is the source's with the replica region."""
     parts = source_arn.split(":")
@@ -57,7 +70,8 @@ def replica_arn(source_arn: str, replica_region: str) -> str:
 
 
 def default_group(props: dict[str, Any]) -> dict[str, Any] | None:
-    """The traffic distribution group replication creates (IsDefault), once it is listed."""
+    """The traffic distribution group replication creates (IsDefault), once it is listed; not the default
+    group of a replica removed before this one, which the list may still show while it is deleted."""
     client = connect_client(props["source_region"])
     groups = pages(
         client.list_traffic_distribution_groups,
@@ -65,15 +79,17 @@ def default_group(props: dict[str, Any]) -> dict[str, Any] | None:
         InstanceId=props["instance_id"],
         MaxResults=10,
     )
-    return next((group for group in groups if group.get("IsDefault")), None)
+    return next(
+        (group for group in groups if group.get("IsDefault") and group.get("Status") not in GROUP_DELETING), None
+    )
 
 
 class ReplicaInstanceProvider(ResourceProvider):
     """Create adopts a replica an earlier attempt started (DescribeInstance lists it) or calls
-    ReplicateInstance, then waits for INSTANCE_REPLICATION_COMPLETE and for the default traffic
-    distribution group to be ACTIVE (numbers are claimed to it and its split set only then). Delete:
-    DeleteInstance with the plain instance id in the replica region, then wait until the source stops
-    listing the replica."""
+    ReplicateInstance (polling while the source answers ResourceNotReadyException), then waits for
+    INSTANCE_REPLICATION_COMPLETE and for the default traffic distribution group to be ACTIVE (numbers are
+    claimed to it and its split set only then). Delete: DeleteInstance with the plain instance id in the
+    replica region, then wait until the source stops listing the replica."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(key, f"{key} is required") for key in REQUIRED if news.get(key) in (None, "")]
@@ -88,7 +104,11 @@ class ReplicaInstanceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         deadline = Deadline(float(props["timeout_seconds"]), f"{RUN_UP_AGAIN}, or raise {TIMEOUT_KEY}")
-        arn = self._adopt_or_replicate(props)
+        arn = deadline.wait_for(
+            lambda: self._adopt_or_replicate(props),
+            what=f"{props['instance_id']} to be ready for ReplicateInstance (ResourceNotReadyException)",
+            poll_seconds=float(props["poll_seconds"]),
+        )
         status = deadline.wait_for(
             lambda: self._replicated(props),
             what=f"the replica of {props['instance_id']} in {props['replica_region']} to reach {COMPLETE}",
@@ -123,10 +143,9 @@ class ReplicaInstanceProvider(ResourceProvider):
                     InstanceId=props["instance_id"],
                     ReplicaRegion=props["replica_region"],
                     ReplicaAlias=props["replica_alias"],
-                    ClientToken=client_token("replicate", props["instance_id"], props["replica_region"]),
                 )
         except ClientError as error:
-            if error_code(error) != "InvalidRequestException":
+            if error_code(error) not in ALREADY_REPLICATED:
                 raise
             # "already replicated": a concurrent or lost earlier call made it; adopt it if it is ours.
             summary = replication_summary(describe_source(props), props["replica_region"])
@@ -170,26 +189,24 @@ class ReplicaInstanceProvider(ResourceProvider):
         return UpdateResult(outs={**olds, **news})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            summary = replication_summary(describe_source(props), props["replica_region"])
-        except ClientError as error:
-            if error_code(error) != NOT_FOUND:
-                raise
-            summary = None  # the source instance itself is gone, and its replica with it
+        summary = listed_replica(props)
         if summary is None:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "replication_status": summary.get("ReplicationStatus")})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        client = connect_client(props["replica_region"])
-        try:
-            client.delete_instance(InstanceId=props["instance_id"])
-        except ClientError as error:
-            if error_code(error) != NOT_FOUND:
-                raise
+        """DeleteInstance unless an earlier destroy already started it (the replica is listed as deleting),
+        then wait until the source stops listing the replica (or is gone itself)."""
+        summary = listed_replica(props)
+        if summary is None or summary.get("ReplicationStatus") != DELETING:
+            try:
+                connect_client(props["replica_region"]).delete_instance(InstanceId=props["instance_id"])
+            except ClientError as error:
+                if error_code(error) != NOT_FOUND:
+                    raise
 
         def gone() -> bool | None:
-            summary = replication_summary(describe_source(props), props["replica_region"])
+            summary = listed_replica(props)
             if summary and summary.get("ReplicationStatus") == "INSTANCE_REPLICATION_DELETION_FAILED":
                 raise ProviderError(f"deleting the replica failed: {summary.get('ReplicationStatusReason')}")
             return True if summary is None else None

@@ -20,7 +20,6 @@ from connect.providers.calls import (
     RUN_UP_AGAIN,
     Deadline,
     ProviderError,
-    client_token,
     connect_client,
     error_code,
     pages,
@@ -31,8 +30,9 @@ from connect.providers.props import props_of
 ACTIVE = "ACTIVE"
 FAILED = frozenset({"CREATION_FAILED", "DELETION_FAILED"})
 PENDING_DELETION = "PENDING_DELETION"
-REPLACE_ON = ("name", "instance_arn", "region", "description")
+REPLACE_ON = ("name", "instance_arn", "region")
 TUNING = ("timeout_seconds", "poll_seconds")
+REQUIRED = (*REPLACE_ON, "description", *TUNING)
 
 
 def describe_group(region: str, group_id: str) -> dict[str, Any] | None:
@@ -77,13 +77,17 @@ def usable(props: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
 
 class TrafficDistributionGroupProvider(ResourceProvider):
     """Create adopts the instance's group of that name if an earlier attempt made it (or a concurrent one
-    answers ResourceConflictException), else creates it; then waits for ACTIVE (numbers can be claimed and
-    splits changed only then). There is no update API for a group's name or description: changing them
-    replaces the group. The default group that replication creates is never managed here."""
+    answers ResourceConflictException: the list may show it only later), else creates it, polling while the
+    instance answers ResourceNotReadyException; then waits for ACTIVE (numbers can be claimed and
+    splits changed only then). There is no update API for a group: a new name or instance replaces it,
+    creating the new group first (its name differs, or it is on another instance, so the create cannot adopt
+    the group it replaces, and numbers move to it before the old one goes). The description is written at
+    creation only: a group holding numbers is not replaced for a cosmetic change, and a replacement under the
+    same name would adopt the group it is meant to replace. The default group that replication creates is
+    never managed here."""
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        required = (*REPLACE_ON, *TUNING)
-        failures = [CheckFailure(key, f"{key} is required") for key in required if news.get(key) in (None, "")]
+        failures = [CheckFailure(key, f"{key} is required") for key in REQUIRED if news.get(key) in (None, "")]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -93,7 +97,11 @@ class TrafficDistributionGroupProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         deadline = Deadline(float(props["timeout_seconds"]), RUN_UP_AGAIN)
-        group = self._adopt_or_create(props)
+        group = deadline.wait_for(
+            lambda: self._adopt_or_create(props),
+            what=f"traffic distribution group {props['name']} to be created, or listed once its name is taken",
+            poll_seconds=float(props["poll_seconds"]),
+        )
         status = deadline.wait_for(
             lambda: self._status_when(props, group["Id"], ACTIVE),
             what=f"traffic distribution group {props['name']} to be {ACTIVE}",
@@ -103,7 +111,9 @@ class TrafficDistributionGroupProvider(ResourceProvider):
             id_=group["Id"], outs={**props, "tdg_id": group["Id"], "arn": group["Arn"], "status": status}
         )
 
-    def _adopt_or_create(self, props: dict[str, Any]) -> dict[str, Any]:
+    def _adopt_or_create(self, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The group of that name, made now or by an earlier attempt; None while the instance is not ready
+        (ResourceNotReadyException) or the name is taken but the list does not show the group yet."""
         if existing := group_named(props):
             return usable(props, existing)
         client = connect_client(props["region"])
@@ -114,13 +124,13 @@ class TrafficDistributionGroupProvider(ResourceProvider):
                         Name=props["name"],
                         InstanceId=props["instance_arn"],
                         Description=props["description"],
-                        ClientToken=client_token("tdg", props["instance_arn"], props["name"]),
                     )
                 )
         except ClientError as error:
-            if error_code(error) != "ResourceConflictException" or not (existing := group_named(props)):
+            if error_code(error) != "ResourceConflictException":
                 raise
-            return usable(props, existing)
+            existing = group_named(props)
+            return usable(props, existing) if existing else None
 
     def _status_when(self, props: dict[str, Any], group_id: str, wanted: str) -> str | None:
         group = describe_group(props["region"], group_id)
@@ -130,7 +140,8 @@ class TrafficDistributionGroupProvider(ResourceProvider):
         return status if status == wanted else None
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs={**olds, **news})
+        """Only the wait's tuning changes in place; the group keeps the description it was created with."""
+        return UpdateResult(outs={**olds, **news, "description": olds.get("description", news["description"])})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         group = describe_group(props["region"], id_)

@@ -3,10 +3,12 @@ the engine's provider host: boto3 reaches it through AWS_ENDPOINT_URL_CONNECT.
 
 It keeps one account: a source instance, its replica, traffic distribution groups with their users, the
 cross-region routing switch and phone-number flows. Statuses move on one step per read, from scripts a test
-sets. Knobs: `faults` (per operation, the next answers: an HTTP status for a service error, or "slow"),
-`hidden_lists` (list calls that do not yet show what exists: eventual consistency), `duplicate_user_error`
-(how a second association of the same user is answered). Every call is recorded with its region (from the
-SigV4 credential scope) and parameters.
+sets. Knobs: `faults` (per operation, the next answers: an HTTP status for a service error, a (status,
+error code) pair, or "slow"), `hidden_lists` (list calls that do not yet show what exists: eventual
+consistency), `duplicate_user_error`, `missing_user_error` and `one_group_per_user` (how AWS answers
+associating a user twice, disassociating one who is not in the group, and associating one who is in another
+group: undocumented). Creates answer a ClientToken they have seen with their first answer. Every call is
+recorded with its region (from the SigV4 credential scope) and parameters.
 """
 
 import json
@@ -89,17 +91,25 @@ class FakeConnect:
     def reset(self) -> None:
         with self.lock:
             self.calls: list[Call] = []
+            self.instances = {INSTANCE_ID}
             self.replicas: dict[str, Scripted] = {}
             self.replication_script = list(REPLICATION)
+            self.deletion_script = ["INSTANCE_REPLICA_DELETING", "GONE"]
+            self.default_group_deletion_script = ["GONE"]
             self.default_group_script = list(GROUP_CREATION)
             self.group_script = list(GROUP_CREATION)
             self.groups: dict[str, Group] = {}
             self.users = {"agent-1", "agent-2", "agent-3"}
             self.duplicate_user_error: tuple[int, str] | None = (409, "ResourceConflictException")
+            self.missing_user_error = (404, "ResourceNotFoundException")
+            self.one_group_per_user = False
             self.routing_isolated: bool | None = None
             self.number_flows: dict[str, str] = {}
             self.findings: list[dict[str, Any]] = []
-            self.faults: dict[str, list[int | str]] = {}
+            self.type_replication: dict[str, dict[str, str]] = {}
+            self.drifted: dict[str, dict[str, int]] = {}
+            self.answered_tokens: dict[str, dict[str, Any]] = {}
+            self.faults: dict[str, list[int | str | tuple[int, str]]] = {}
             self.hidden_lists: dict[str, int] = {}
             self.slow_seconds = 0.0
             self._next_group = 0
@@ -148,6 +158,8 @@ class FakeConnect:
 
     def replicate_instance(self, region: str, instance_id: str, body: dict, _query: dict) -> dict:
         self._require_instance(instance_id)
+        if (answered := self.answered_tokens.get(body.get("ClientToken", ""))) is not None:
+            return answered
         if region != self.source or body["ReplicaRegion"] == self.source:
             raise ApiError(400, "InvalidRequestException", "replicate from the source region to another region")
         if self.replicas:
@@ -155,14 +167,18 @@ class FakeConnect:
         self.replicas[body["ReplicaRegion"]] = Scripted(list(self.replication_script))
         default = self.add_group("default", is_default=True)
         default.status = Scripted(list(self.default_group_script))
-        return {"Id": INSTANCE_ID, "Arn": instance_arn(body["ReplicaRegion"])}
+        return self._remember(body, {"Id": INSTANCE_ID, "Arn": instance_arn(body["ReplicaRegion"])})
 
     def delete_instance(self, region: str, instance_id: str, _body: dict, _query: dict) -> dict:
         self._require_instance(instance_id)
         if region not in self.replicas:
             raise ApiError(404, "ResourceNotFoundException", f"no instance {instance_id} in {region}")
-        self.replicas[region] = Scripted(["INSTANCE_REPLICA_DELETING", "GONE"])
-        self.groups = {key: group for key, group in self.groups.items() if not group.is_default}
+        if self.replicas[region].peek() == "INSTANCE_REPLICA_DELETING":
+            raise ApiError(400, "InvalidRequestException", "the instance is being deleted")
+        self.replicas[region] = Scripted(list(self.deletion_script))
+        for group in self.groups.values():
+            if group.is_default:
+                group.status = Scripted(list(self.default_group_deletion_script))
         return {}
 
     def list_groups(self, _region: str, _path: str, _body: dict, query: dict) -> dict:
@@ -180,13 +196,15 @@ class FakeConnect:
         return self._page(visible, query, "TrafficDistributionGroupSummaryList")
 
     def create_group(self, region: str, _path: str, body: dict, _query: dict) -> dict:
+        if (answered := self.answered_tokens.get(body.get("ClientToken", ""))) is not None:
+            return answered
         if region != self.source:
             raise ApiError(400, "InvalidRequestException", "create groups in the source region")
         if any(group.name == body["Name"] for group in self.groups.values()):
             raise ApiError(409, "ResourceConflictException", f"a group named {body['Name']} exists")
         group = self.add_group(body["Name"])
         group.status = Scripted(list(self.group_script))
-        return {"Id": group.id, "Arn": group.arn}
+        return self._remember(body, {"Id": group.id, "Arn": group.arn})
 
     def describe_group(self, _region: str, group_id: str, _body: dict, _query: dict) -> dict:
         group = self._group(group_id)
@@ -208,6 +226,8 @@ class FakeConnect:
         user = body["UserId"].rsplit("/", 1)[-1]
         if group.status.peek() != "ACTIVE" or user not in self.users:
             raise ApiError(404, "ResourceNotFoundException", "group not active or user not in both instances")
+        if self.one_group_per_user and any(user in other.users for other in self.groups.values() if other != group):
+            raise ApiError(409, "ResourceConflictException", "the user is in another traffic distribution group")
         if user in group.users:
             if self.duplicate_user_error:
                 raise ApiError(*self.duplicate_user_error, "user is already associated")
@@ -223,7 +243,7 @@ class FakeConnect:
         group = self._group(group_id)
         user = query["UserId"].rsplit("/", 1)[-1]
         if user not in group.users:
-            raise ApiError(404, "ResourceNotFoundException", "user not in group")
+            raise ApiError(*self.missing_user_error, "user not in group")
         group.users.remove(user)
         return {}
 
@@ -251,13 +271,30 @@ class FakeConnect:
         self._require_instance(instance_id.rsplit("/", 1)[-1])
         if "resourceType" not in query:
             raise ApiError(400, "InvalidRequestException", "resourceType is required")
-        findings = [finding for finding in self.findings if finding["ResourceType"] == query["resourceType"]]
-        return self._page(findings, query, "ReplicationFindingsList")
+        resource_type = query["resourceType"]
+        findings = [finding for finding in self.findings if finding["ResourceType"] == resource_type]
+        return {
+            **self._page(findings, query, "ReplicationFindingsList"),
+            "ResourceReplicationStatuses": [
+                {"Region": region, "Status": status}
+                for region, status in self.type_replication.get(resource_type, {}).items()
+            ],
+            "ApproximateDriftedResourceCounts": [
+                {"Region": region, "Count": count, "Timestamp": 1_800_000_000}
+                for region, count in self.drifted.get(resource_type, {}).items()
+            ],
+        }
 
     # -- helpers ----------------------------------------------------------------------------------------
 
+    def _remember(self, body: dict, answer: dict) -> dict:
+        """Idempotency as AWS documents it: a request with a ClientToken already used gets the first answer."""
+        if token := body.get("ClientToken"):
+            self.answered_tokens[token] = answer
+        return answer
+
     def _require_instance(self, instance_id: str) -> None:
-        if instance_id != INSTANCE_ID:
+        if instance_id not in self.instances:
             raise ApiError(404, "ResourceNotFoundException", f"instance {instance_id} not found")
 
     def _group(self, group_id: str) -> Group:
@@ -359,6 +396,9 @@ def _handler_class(fake: FakeConnect) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fake.slow_seconds)
             elif isinstance(fault, int):
                 self._send(fault, {"Message": "injected fault"}, SERVICE_ERRORS.get(fault, "InternalServiceException"))
+                return
+            elif isinstance(fault, tuple):
+                self._send(fault[0], {"Message": "injected fault"}, fault[1])
                 return
             try:
                 with fake.lock:
