@@ -10,7 +10,7 @@ from conftest import only
 from deploy.offline import Plan
 from deploy.render import plain
 from network.ha_vpn import tunnel_specs
-from network.routing import ALL_IPV4_ROUTES, VPN_ADVERTISED_PRIORITY, VPN_MED_OFFSET
+from network.routing import ALL_IPV4_ROUTES, VPN_ADVERTISED_PRIORITY, VPN_AS_PATH_PREPEND, vpn_demotion
 
 STACKS = ["primary", "secondary"]
 LEGS = {"primary": ("us-east-1", 64601, 65101, "169.254.10"), "secondary": ("us-west-2", 64602, 65102, "169.254.20")}
@@ -92,12 +92,17 @@ def test_bgp_peers_use_the_tunnel_inside_addresses_and_the_vgw_asn(request, stac
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_route_learned_over_vpn_is_demoted_keeping_the_tunnels_order(request, stack):
     plan = plan_for(request, stack)
-    region = LEGS[stack][0]
+    region, vgw_asn, _, _ = LEGS[stack]
     policy = only(plan.of_type("gcp:compute/routerRoutePolicy:RouterRoutePolicy"))
     assert policy.inputs["type"] == "ROUTE_POLICY_TYPE_IMPORT"
+    assert policy.inputs["router"] == f"connectdr-{region}-vpn"
     term = only(policy.inputs["terms"])
     assert term["match"]["expression"] == ALL_IPV4_ROUTES == "destination.inAnyRange(prefix('0.0.0.0/0').orLonger())"
-    assert [action["expression"] for action in term["actions"]] == [f"med.add({VPN_MED_OFFSET})", "accept()"]
+    prepended = ", ".join([str(vgw_asn)] * VPN_AS_PATH_PREPEND)
+    assert [action["expression"] for action in term["actions"]] == [
+        f"asPath.prependSequence([{prepended}])",
+        "accept()",
+    ]
     for peer in plan.of_type("gcp:compute/routerPeer:RouterPeer"):
         assert peer.inputs["advertisedRoutePriority"] == VPN_ADVERTISED_PRIORITY
         assert peer.inputs["importPolicies"] == [policy.inputs["name"]]
@@ -121,8 +126,8 @@ def test_every_cloud_router_of_the_leg_advertises_exactly_the_paired_subnet(requ
 def test_the_gcp_network_is_global_and_owned_by_the_primary(primary, secondary):
     network = only(primary.of_type("gcp:compute/network:Network"))
     assert network.inputs["routingMode"] == "GLOBAL"
-    assert network.inputs["bgpBestPathSelectionMode"] == "LEGACY"
-    assert "bgpAlwaysCompareMed" not in network.inputs and "bgpInterRegionCost" not in network.inputs
+    assert network.inputs["bgpBestPathSelectionMode"] == "STANDARD"
+    assert network.inputs["bgpAlwaysCompareMed"] is False and network.inputs["bgpInterRegionCost"] == "DEFAULT"
     assert network.inputs["autoCreateSubnetworks"] is False
     assert network.inputs["mtu"] == 1500
     assert secondary.of_type("gcp:compute/network:Network") == []
@@ -214,5 +219,7 @@ def test_readme_states_the_pinned_mode_and_the_vpn_demotion():
 
     readme = (ROOT / "README.md").read_text()
     assert f"bgpBestPathSelectionMode: {BEST_PATH_SELECTION_MODE}" in readme
-    assert f"med.add({VPN_MED_OFFSET})" in readme
+    assert vpn_demotion(64601).startswith("asPath.prependSequence(") and "`asPath.prependSequence`" in readme
+    assert f"{VPN_AS_PATH_PREPEND} copies" in readme
+    assert "med.add" not in readme.split("## Risks only a real account can retire")[0]
     assert f"(MED {VPN_ADVERTISED_PRIORITY})" in readme
