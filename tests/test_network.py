@@ -223,3 +223,27 @@ def test_readme_states_the_pinned_mode_and_the_vpn_demotion():
     assert f"{VPN_AS_PATH_PREPEND} copies" in readme
     assert "med.add" not in readme.split("## Risks only a real account can retire")[0]
     assert f"(MED {VPN_ADVERTISED_PRIORITY})" in readme
+
+
+def test_pairing_keys_are_secret_in_the_attachments_state_too(stack_files, monkeypatch):
+    """The provider does not mark `pairingKey` secret; without additional_secret_outputs it would sit in
+    plain text in the state and in `pulumi stack export`, whatever the stack output says."""
+    from conftest import run_checked
+
+    from deploy.offline import RecordingMonitor
+
+    secret_outputs: dict[str, list[str]] = {}
+    register = RecordingMonitor.RegisterResource
+
+    def recording(self, request):
+        secret_outputs[request.name] = list(request.additionalSecretOutputs)
+        return register(self, request)
+
+    monkeypatch.setattr(RecordingMonitor, "RegisterResource", recording)
+    plan = run_checked(stack_files["primary"])
+    attachments = plan.of_type("gcp:compute/interconnectAttachment:InterconnectAttachment")
+    assert len(attachments) == 2
+    for attachment in attachments:
+        assert "pairingKey" in secret_outputs[attachment.name]
+    tunnel = plan.of_type("gcp:compute/vPNTunnel:VPNTunnel")[0]
+    assert "sharedSecret" in secret_outputs[tunnel.name]
