@@ -284,7 +284,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
         f"{L1}.vpnTunnels = [{{'insideCidr': '169.254.10.0/30', 'presharedKeySecret': 'vpnPskUse1ConnATunnel1'}}, "
         "{'insideCidr': '169.254.10.4/30', 'presharedKeySecret': 'vpnPskUse1ConnATunnel2'}, "
         "{'insideCidr': '169.254.10.8/30', 'presharedKeySecret': 'vpnPskUse1ConnBTunnel1'}]: "
-        "List should have at least 4 items after validation, not 3",
+        "must list exactly 4 tunnels (two AWS VPN connections of two tunnels each), not 3",
     ),
     (
         "leg missing for a region",
