@@ -10,7 +10,7 @@ import pulumi
 from pydantic import ValidationError
 
 from config.problems import NAMESPACE, ConfigError, Problem, key_path
-from config.rules import check_rules, reused_preshared_keys
+from config.rules import check_rules, other_legs_keys_in_plain_text, reused_preshared_keys
 from config.stack import StackConfig
 
 SecretLookup = Callable[[str], tuple[str | None, bool]]
@@ -75,7 +75,7 @@ def parse_stack_config(
         cfg = StackConfig.model_validate(dict(raw))
     except ValidationError as error:
         raise ConfigError(_pydantic_problems(error)) from None
-    problems = check_rules(cfg)
+    problems = check_rules(cfg) + other_legs_keys_in_plain_text(cfg, secrets)
     if aws_region is not None and aws_region != cfg.region:
         rule = f"must equal this stack's region {cfg.region} (connectdr:role {cfg.role}, connectdr:regions)"
         problems.append(Problem("aws:region", aws_region, rule))

@@ -228,6 +228,22 @@ def reused_preshared_keys(leg: NetworkLeg, values: Mapping[str, str]) -> list[Pr
     return problems
 
 
+def other_legs_keys_in_plain_text(cfg: StackConfig, stored: Callable[[str], tuple[str | None, bool]]) -> list[Problem]:
+    """A pre-shared key of another leg written into this stack's config in plain text (this stack does not use
+    it, but it would sit readable in the stack file and in plans). `stored` returns (value, is_secret)."""
+    problems = []
+    for region, leg in sorted(cfg.network.legs.items()):
+        if region == cfg.region:
+            continue
+        for tunnel in leg.vpn_tunnels:
+            value, is_secret = stored(tunnel.preshared_key_secret)
+            if value is not None and not is_secret:
+                key = f"{NAMESPACE}:{tunnel.preshared_key_secret}"
+                rule = f"stored in plain text: set it again with `pulumi config set --secret {key}`"
+                problems.append(Problem(key, None, rule, secret=True))
+    return problems
+
+
 def required_tags(cfg: StackConfig) -> list[Problem]:
     problems = []
     if missing := [key for key in REQUIRED_TAG_KEYS if not cfg.tags.get(key)]:

@@ -301,3 +301,18 @@ def test_the_default_layout_is_one_pair_in_one_metro(primary):
     attachments = primary.of_type("gcp:compute/interconnectAttachment:InterconnectAttachment")
     assert len(attachments) == 2
     assert only(primary.of_type("gcp:compute/network:Network")).inputs["routingMode"] == "GLOBAL"
+
+
+def test_the_other_legs_preshared_key_in_plain_text_is_refused_without_printing_it(stack_files):
+    """Each stack holds only its own leg's keys as secrets; a key of the other leg written in plain text
+    into this stack's file would otherwise pass and be printed by `python -m deploy plan --format json`."""
+    leaked = "Plain.Leak_Key123"
+    values = {**stack_files["primary"].values, "connectdr:vpnPskUsw2ConnATunnel1": leaked}
+    stack = StackFile("primary", values, stack_files["primary"].secret_keys - {"connectdr:vpnPskUsw2ConnATunnel1"})
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert [str(problem) for problem in raised.value.problems] == [
+        "connectdr:vpnPskUsw2ConnATunnel1 = [secret]: stored in plain text: set it again with "
+        "`pulumi config set --secret connectdr:vpnPskUsw2ConnATunnel1`"
+    ]
+    assert leaked not in str(raised.value) and leaked not in repr(raised.value.problems)
