@@ -316,3 +316,24 @@ def test_the_other_legs_preshared_key_in_plain_text_is_refused_without_printing_
         "`pulumi config set --secret connectdr:vpnPskUsw2ConnATunnel1`"
     ]
     assert leaked not in str(raised.value) and leaked not in repr(raised.value.problems)
+
+
+def test_reuse_is_judged_by_value_not_by_key_name_case(stack_files):
+    """Two key names differing only in case are two config keys; the same value behind them is still reuse.
+    Values differing in case are different keys to IKE and are accepted."""
+    upper = "VPNPSKUSE1CONNATUNNEL1"
+    renamed = with_network(
+        stack_files["primary"],
+        lambda network: network["legs"]["us-east-1"]["vpnTunnels"][1].__setitem__("presharedKeySecret", upper),
+    ).with_values(vpnPskUse1ConnATunnel2=None)
+    stack = with_secret(with_secret(renamed, "vpnPskUse1ConnATunnel1", "Shared.Key_12345"), upper, "Shared.Key_12345")
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"connectdr:{upper} = [secret]: same value as connectdr:vpnPskUse1ConnATunnel1; "
+        "each VPN tunnel needs its own pre-shared key"
+    ]
+    accepted = with_secret(
+        with_secret(renamed, "vpnPskUse1ConnATunnel1", "Shared.Key_12345"), upper, "shared.key_12345"
+    )
+    assert validate_stack_file(accepted).preshared_keys[upper] == "shared.key_12345"
