@@ -2,7 +2,7 @@
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, field_validator
 
@@ -242,10 +242,18 @@ class Network(ConfigModel):
 
     gcp_project: GcpProject
     gcp_network_name: GcpName = "connectdr-backbone"
-    mtu: Literal[1440, 1460, 1500, 8896] = 1500
+    mtu: int = 1500
     allowed_tcp_ports: list[TcpPort] = [443, 5060, 5061]
     interconnect_partner_service: str = LAYER_3
     legs: dict[str, NetworkLeg]
+
+    @field_validator("mtu")
+    @classmethod
+    def _attachment_mtu(cls, mtu: int) -> int:
+        if mtu not in ALLOWED_MTUS:
+            allowed = ", ".join(map(str, ALLOWED_MTUS[:-1])) + f" or {ALLOWED_MTUS[-1]}"
+            raise ValueError(f"must be {allowed}, the MTUs a VLAN attachment accepts")
+        return mtu
 
     @field_validator("allowed_tcp_ports")
     @classmethod

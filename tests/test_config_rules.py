@@ -294,7 +294,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
     (
         "MTU no attachment accepts",
         edit("network", lambda network: network.__setitem__("mtu", 9001)),
-        "connectdr:network.mtu = 9001: Input should be 1440, 1460, 1500 or 8896",
+        "connectdr:network.mtu = 9001: must be 1440, 1460, 1500 or 8896, the MTUs a VLAN attachment accepts",
     ),
     (
         "PSK not set",

@@ -181,6 +181,11 @@ BAD: list[tuple[str, Edit, str]] = [
         "letters, digits or '-', starting with a letter and not ending with '-'",
     ),
     (
+        "MTU no attachment accepts",
+        lambda network: network.__setitem__("mtu", 9001),
+        "connectdr:network.mtu = 9001: must be 1440, 1460, 1500 or 8896, the MTUs a VLAN attachment accepts",
+    ),
+    (
         "VIF home region not an AWS region",
         leg("vifHomeRegion", "useast1"),
         f"{L1}.vifHomeRegion = 'useast1': must be an AWS region name such as us-east-1",
@@ -214,6 +219,7 @@ def test_each_network_rule_names_key_value_and_rule(stack_files, case, change, e
         leg("interconnectSecondRegion", "europe-west10"),
         lambda n: n.update(allowedTcpPorts=list(range(1000, 1059))),
         lambda n: n.update(allowedTcpPorts=[1, 65535]),
+        lambda n: n.update(mtu="1460"),
     ],
     ids=[
         "two-digit region",
@@ -232,6 +238,7 @@ def test_each_network_rule_names_key_value_and_rule(stack_files, case, change, e
         "two-digit second region",
         "59 ports",
         "port range ends",
+        "MTU as `config set --path` stores it",
     ],
 )
 def test_edge_values_the_clouds_accept_are_accepted(stack_files, change):
