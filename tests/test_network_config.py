@@ -344,3 +344,26 @@ def test_reuse_is_judged_by_value_not_by_key_name_case(stack_files):
         with_secret(renamed, "vpnPskUse1ConnATunnel1", "Shared.Key_12345"), upper, "shared.key_12345"
     )
     assert validate_stack_file(accepted).preshared_keys[upper] == "shared.key_12345"
+
+
+def test_more_zones_than_the_region_offers_is_a_config_error_before_any_network_resource(stack_files, monkeypatch):
+    """How many zones a region offers depends on the account, so only the deploy can tell; it must still be
+    one clear line (no IndexError traceback) and stop before the VPC is declared."""
+    from deploy.mocks import CloudMocks
+
+    answer = CloudMocks.call
+
+    def two_zones(self, args):
+        result = answer(self, args)
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            result["names"] = result["names"][:2]
+        return result
+
+    monkeypatch.setattr(CloudMocks, "call", two_zones)
+    plan = Plan("primary")
+    with pytest.raises(ConfigError) as raised:
+        run_program(with_network(stack_files["primary"], leg("availabilityZones", 3)), plan=plan)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"{L1}.availabilityZones = 3: us-east-1 offers this account 2 available zones (us-east-1a, us-east-1b)"
+    ]
+    assert plan.of_type("aws:ec2/vpc:Vpc") == []
