@@ -367,3 +367,15 @@ def test_more_zones_than_the_region_offers_is_a_config_error_before_any_network_
         f"{L1}.availabilityZones = 3: us-east-1 offers this account 2 available zones (us-east-1a, us-east-1b)"
     ]
     assert plan.of_type("aws:ec2/vpc:Vpc") == []
+
+
+def test_a_4_byte_vgw_asn_reaches_the_gateway_the_peers_and_the_vpn_demotion(stack_files):
+    from network.routing import vpn_demotion
+
+    asn = 4_294_967_294
+    plan = run_checked(with_network(stack_files["primary"], leg("vgwAsn", asn)))
+    assert only(plan.of_type("aws:ec2/vpnGateway:VpnGateway")).inputs["amazonSideAsn"] == str(asn)
+    assert {peer.inputs["peerAsn"] for peer in plan.of_type("gcp:compute/routerPeer:RouterPeer")} == {asn}
+    policy = only(plan.of_type("gcp:compute/routerRoutePolicy:RouterRoutePolicy"))
+    assert policy.inputs["terms"][0]["actions"][0]["expression"] == vpn_demotion(asn)
+    assert str(asn) in vpn_demotion(asn)
