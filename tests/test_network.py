@@ -247,3 +247,33 @@ def test_pairing_keys_are_secret_in_the_attachments_state_too(stack_files, monke
         assert "pairingKey" in secret_outputs[attachment.name]
     tunnel = plan.of_type("gcp:compute/vPNTunnel:VPNTunnel")[0]
     assert "sharedSecret" in secret_outputs[tunnel.name]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_exports_are_what_a_workload_needs_and_the_group_opens_only_the_paired_subnet(request, stack):
+    plan = plan_for(request, stack)
+    outputs = plan.outputs
+    vpc = only(plan.of_type("aws:ec2/vpc:Vpc"))
+    subnets = sorted(plan.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
+    assert outputs["vpcId"] == vpc.urn.split("::")[-1] + "-id"
+    assert outputs["privateSubnetIds"] == [subnet.urn.split("::")[-1] + "-id" for subnet in subnets]
+    assert {subnet.inputs["vpcId"] for subnet in subnets} == {outputs["vpcId"]}
+    table = only(plan.of_type("aws:ec2/routeTable:RouteTable"))
+    assert outputs["privateRouteTableId"] == table.urn.split("::")[-1] + "-id"
+    associations = plan.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+    assert {a.inputs["routeTableId"] for a in associations} == {outputs["privateRouteTableId"]}
+    assert sorted(a.inputs["subnetId"] for a in associations) == outputs["privateSubnetIds"]
+    group = only(plan.of_type("aws:ec2/securityGroup:SecurityGroup"))
+    assert outputs["gcpAccessSecurityGroupId"] == group.urn.split("::")[-1] + "-id"
+    assert "ingress" not in group.inputs and "egress" not in group.inputs
+    paired = only(plan.of_type("gcp:compute/subnetwork:Subnetwork")).inputs["ipCidrRange"]
+    for rule_type in (
+        "securityGroupIngressRule:SecurityGroupIngressRule",
+        "securityGroupEgressRule:SecurityGroupEgressRule",
+    ):
+        rules = plan.of_type(f"aws:vpc/{rule_type}")
+        assert {rule.inputs["cidrIpv4"] for rule in rules} == {paired}
+        assert {rule.inputs["securityGroupId"] for rule in rules} == {outputs["gcpAccessSecurityGroupId"]}
+        opened = sorted((rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) for rule in rules)
+        assert opened == [("icmp", -1, -1), ("tcp", 443, 443), ("tcp", 5060, 5060), ("tcp", 5061, 5061)]
+    assert outputs["interconnectPairingKeys"] == "[secret]"
