@@ -24,9 +24,11 @@ from connect.contact_center import ContactCenter, ContactCenterArgs
 from connect.customer_lookup import CustomerLookup, CustomerLookupArgs
 from connect.global_resiliency import GlobalResiliency, GlobalResiliencyArgs
 from network import GcpBackbone, GcpBackboneArgs, NetworkLeg, NetworkLegArgs
+from network.aws_vpc import available_zones
 
 loaded = load_stack_config()  # every rule checked here: a bad config declares nothing
 cfg = loaded.stack
+zone_names = available_zones(cfg.region, cfg.leg.availability_zones)  # the one rule only the account can answer
 providers = cloud_providers(cfg)
 resiliency = None
 
@@ -81,7 +83,9 @@ else:
         ),
         providers,
     )
-network = NetworkLeg("network", NetworkLegArgs.from_config(cfg, link.gcp_network_id, loaded.preshared_keys), providers)
+network = NetworkLeg(
+    "network", NetworkLegArgs.from_config(cfg, link.gcp_network_id, loaded.preshared_keys, zone_names), providers
+)
 
 pulumi.export("region", cfg.region)
 pulumi.export("customerLookupArn", lookup.function_arn)

@@ -27,6 +27,11 @@ class Problem:
     value: Any
     rule: str
     secret: bool = False
+    """A secret's value is never kept: the problem holds `[secret]` instead, so no repr, log or traceback shows it."""
+
+    def __post_init__(self) -> None:
+        if self.secret and self.value is not NOT_SHOWN:
+            object.__setattr__(self, "value", SECRET_PLACEHOLDER)
 
     def __str__(self) -> str:
         if self.value is NOT_SHOWN:

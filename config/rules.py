@@ -185,6 +185,19 @@ def unique_tunnels(cfg: StackConfig) -> list[Problem]:
     return problems
 
 
+def hosted_vifs_accepted_once(cfg: StackConfig) -> list[Problem]:
+    """A hosted VIF is accepted by one accepter: listed twice it would be two resources for one VIF."""
+    problems, seen = [], {}
+    for region, leg in sorted(cfg.network.legs.items()):
+        for index, vif_id in enumerate(leg.hosted_vif_ids):
+            key = key_path("network", "legs", region, "hostedVifIds", index)
+            if vif_id in seen:
+                rule = f"already used by {seen[vif_id]}; a hosted VIF is accepted once, by one leg"
+                problems.append(Problem(key, vif_id, rule))
+            seen.setdefault(vif_id, key)
+    return problems
+
+
 def vpc_splits_into_aws_subnets(cfg: StackConfig) -> list[Problem]:
     """Each availability zone gets an equal private subnet; AWS subnets are /16 to /28 like VPCs."""
     problems = []
@@ -252,6 +265,7 @@ RULES: tuple[Rule, ...] = (
     no_overlapping_cidrs,
     private_distinct_asns,
     unique_tunnels,
+    hosted_vifs_accepted_once,
     vpc_splits_into_aws_subnets,
     interconnect_second_metro,
     required_tags,

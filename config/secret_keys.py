@@ -5,7 +5,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from config.network import SECRET_KEY_NAME_PATTERN
+from config.network import SECRET_KEY_NAME
 from config.problems import NAMESPACE, Problem
 from config.regions import SUPPORTED_PAIRS
 
@@ -28,7 +28,7 @@ def secret_names_by_region(network: Any) -> dict[str, list[str]]:
     for region, leg in _mapping(_mapping(network).get("legs")).items():
         for tunnel in _list(_mapping(leg).get("vpnTunnels")):
             name = _mapping(tunnel).get("presharedKeySecret")
-            if isinstance(name, str) and re.fullmatch(SECRET_KEY_NAME_PATTERN, name):  # else the model reports it
+            if isinstance(name, str) and SECRET_KEY_NAME.fullmatch(name):  # else the model reports it
                 names.setdefault(str(region), []).append(name)
     return names
 

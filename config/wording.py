@@ -12,25 +12,16 @@ from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from config.flows import CONNECT_NAME as FLOW_NAME_PATTERN
-from config.network import GCP_NAME_PATTERN, SECRET_KEY_NAME_PATTERN
 from config.problems import Problem, key_path
 from config.stack import AWS_REGION_PATTERN, STACK_NAME_PATTERN
 from config.traffic import GROUP_NAME_PATTERN
-
-CONNECT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,126}$"
 
 PATTERN_WORDS: dict[str, str] = {
     AWS_REGION_PATTERN: "an AWS region name such as us-east-1",
     STACK_NAME_PATTERN: "a stack name (letters, digits, '_', '.', '-'), or project/stack, or org/project/stack",
     GROUP_NAME_PATTERN: "1-63 lowercase letters, digits and hyphens, starting with a letter or digit",
-    SECRET_KEY_NAME_PATTERN: "a config key name: 1-64 letters, digits and '_', starting with a letter",
-    GCP_NAME_PATTERN: "1-63 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen",
-    CONNECT_NAME_PATTERN: "1-127 letters, digits, spaces, '_' and '-', starting with a letter or digit",
     FLOW_NAME_PATTERN: "1-127 letters, digits, spaces, '.', '_' and '-', starting with a letter or digit",
     r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$": "an e-mail address such as oncall@example.com",
-    r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$": "a Google Cloud project id: 6-30 lowercase letters, digits and hyphens, "
-    "starting with a letter and not ending with a hyphen",
-    r"^dxvif-[a-z0-9]+$": "a Direct Connect virtual interface id such as dxvif-fgh1234",
     r"^[A-Z]{2}$": "a two-letter country code in capitals, such as US",
     r"^\+[0-9]{1,15}$": "'+' and 1-15 digits (the start of an E.164 number, such as +1212)",
 }

@@ -1,12 +1,15 @@
 """The AWS side of a leg: a VPC with private subnets and a virtual private gateway that propagates routes."""
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from config import ConfigError, Problem
 from config.network import private_subnet_prefix
+from config.problems import key_path
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,17 @@ def private_subnet_cidrs(vpc_cidr: str, count: int) -> list[str]:
     return [str(subnet) for _, subnet in zip(range(count), subnets, strict=False)]
 
 
-def build_aws_vpc(name: str, region: str, vpc_cidr: str, zones: int, vgw_asn: int, parent: pulumi.Resource) -> AwsVpc:
+def available_zones(region: str, wanted: int) -> list[str]:
+    """The first `wanted` zones the region offers this account; a config error when it offers fewer, which only
+    the deploy can know. Called right after the config is loaded, so such an error declares nothing."""
+    names = list(aws.get_availability_zones(state="available", region=region).names)
+    if len(names) < wanted:
+        rule = f"{region} offers this account {len(names)} available zones ({', '.join(names)})"
+        raise ConfigError([Problem(key_path("network", "legs", region, "availabilityZones"), wanted, rule)])
+    return names[:wanted]
+
+
+def build_aws_vpc(name: str, vpc_cidr: str, zone_names: Sequence[str], vgw_asn: int, parent: pulumi.Resource) -> AwsVpc:
     """VPC, one private subnet per availability zone, a VGW with its ASN, and VGW route propagation."""
     child = pulumi.ResourceOptions(parent=parent)
     vpc = aws.ec2.Vpc(
@@ -34,12 +47,11 @@ def build_aws_vpc(name: str, region: str, vpc_cidr: str, zones: int, vgw_asn: in
         tags={"Name": f"{name}-vpc"},
         opts=child,
     )
-    zone_names = aws.get_availability_zones_output(state="available", region=region).names
     route_table = aws.ec2.RouteTable(
         f"{name}-private-routes", vpc_id=vpc.id, tags={"Name": f"{name}-private"}, opts=child
     )
     subnets = []
-    for index, cidr in enumerate(private_subnet_cidrs(vpc_cidr, zones)):
+    for index, cidr in enumerate(private_subnet_cidrs(vpc_cidr, len(zone_names))):
         subnet = aws.ec2.Subnet(
             f"{name}-private-{index}",
             vpc_id=vpc.id,

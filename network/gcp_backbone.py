@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from network.routing import BEST_PATH_SELECTION_MODE
+from network.routing import ALWAYS_COMPARE_MED, BEST_PATH_SELECTION_MODE, INTER_REGION_COST
 
 
 @dataclass
@@ -17,7 +17,8 @@ class GcpBackboneArgs:
 class GcpBackbone(pulumi.ComponentResource):
     """A custom-mode VPC network with GLOBAL dynamic routing, so Cloud Routers in every region
     learn the AWS routes of both legs; its MTU matches the Interconnect attachments, and its BGP
-    best-path selection is pinned to the mode the Interconnect-over-VPN preference relies on."""
+    best-path selection is pinned to the mode the Interconnect-over-VPN preference relies on
+    (STANDARD: AS path length first; see network.routing)."""
 
     network_id: pulumi.Output[str]
     network_name: pulumi.Output[str]
@@ -30,6 +31,8 @@ class GcpBackbone(pulumi.ComponentResource):
             auto_create_subnetworks=False,
             routing_mode="GLOBAL",
             bgp_best_path_selection_mode=BEST_PATH_SELECTION_MODE,
+            bgp_always_compare_med=ALWAYS_COMPARE_MED,
+            bgp_inter_region_cost=INTER_REGION_COST,
             mtu=args.mtu,
             description="connectdr backbone to the AWS contact center regions",
             opts=pulumi.ResourceOptions(parent=self),

@@ -102,7 +102,7 @@ def build_ha_vpn(name: str, args: HaVpnArgs, parent: pulumi.Resource) -> list[gc
         router=router.name,
         region=args.gcp_region,
         type="ROUTE_POLICY_TYPE_IMPORT",
-        terms=vpn_import_terms(),
+        terms=vpn_import_terms(args.vgw_asn),
         opts=child,
     )
     ha_gateway = gcp.compute.HaVpnGateway(

@@ -31,8 +31,10 @@ def build_interconnect(
 ) -> list[gcp.compute.InterconnectAttachment]:
     """Per region, a Cloud Router (ASN 16550, advertising exactly the leg's ranges) and two PARTNER
     attachments in separate edge availability domains. The partner's Layer 3 service runs BGP with the
-    router, so it carries no peers of ours; the pairing keys go to the partner."""
+    router, so it carries no peers of ours; the pairing keys go to the partner. The provider does not mark a
+    pairing key secret, so the attachments do: whoever holds the key of a pre-activated attachment can use it."""
     child = pulumi.ResourceOptions(parent=parent)
+    keys_secret = pulumi.ResourceOptions(parent=parent, additional_secret_outputs=["pairing_key"])
     attachments = []
     for metro, region in enumerate(args.regions):
         suffix = _router_suffix(metro)
@@ -56,7 +58,7 @@ def build_interconnect(
                     edge_availability_domain=domain,
                     admin_enabled=True,
                     mtu=str(args.mtu),
-                    opts=child,
+                    opts=keys_secret,
                 )
             )
     return attachments

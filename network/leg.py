@@ -24,14 +24,21 @@ class NetworkLegArgs:
     gcp_network_id: pulumi.Input[str]
     preshared_keys: Mapping[str, str]
     """Plain values from the stack secrets, keyed by config key name; wrapped as secrets here."""
+    zone_names: Sequence[str]
+    """The availability zones of the private subnets (`available_zones`, looked up before anything is declared)."""
 
     @classmethod
     def from_config(
-        cls, cfg: StackConfig, gcp_network_id: pulumi.Input[str], preshared_keys: Mapping[str, str]
+        cls,
+        cfg: StackConfig,
+        gcp_network_id: pulumi.Input[str],
+        preshared_keys: Mapping[str, str],
+        zone_names: Sequence[str],
     ) -> "NetworkLegArgs":
         return cls(
             aws_region=cfg.region,
             leg=cfg.leg,
+            zone_names=zone_names,
             mtu=cfg.network.mtu,
             allowed_tcp_ports=cfg.network.allowed_tcp_ports,
             gcp_network_id=gcp_network_id,
@@ -60,7 +67,7 @@ class NetworkLeg(pulumi.ComponentResource):
         leg = args.leg
         physical_name = f"connectdr-{args.aws_region}"
         advertised_ranges = [leg.gcp_subnet_cidr]
-        aws_vpc = build_aws_vpc(name, args.aws_region, leg.vpc_cidr, leg.availability_zones, leg.vgw_asn, self)
+        aws_vpc = build_aws_vpc(name, leg.vpc_cidr, args.zone_names, leg.vgw_asn, self)
         build_direct_connect(
             name,
             physical_name,

@@ -5,24 +5,28 @@ virtual private gateway learns identical prefixes over Direct Connect and over V
 prefix first and, for identical prefixes, prefers Direct Connect over VPN whatever MED or AS path say;
 identical advertisements keep a summary or an extra range on one path from flipping that choice.
 
-Toward Google Cloud: the VPC network pins the LEGACY BGP best-path selection, where Cloud Router ranks
-dynamic routes for one prefix by their priority (the MED it learned), also across neighbour ASNs. The
-VPN Cloud Router's import policy adds VPN_MED_OFFSET to the MED of every route learned over the tunnels,
-so they rank behind the Interconnect's while keeping AWS's per-tunnel MED order (AWS raises one tunnel's
-MED to move traffic off it during endpoint maintenance). STANDARD would compare AS path length before MED,
-and the VPN path (VGW ASN only) is shorter than the Interconnect's (partner and DX gateway ASNs): the
-backup would win.
+Toward Google Cloud: the VPC network pins STANDARD BGP best-path selection (always-compare-MED off, default
+inter-region cost), where Cloud Router compares AS path length first, then MED among routes from the same
+neighbour ASN, then the inter-region cost. The VPN Cloud Router's import policy prepends the VGW's ASN
+VPN_AS_PATH_PREPEND times to every route learned over the tunnels: the VPN path becomes longer than the
+Interconnect's (partner ASN, DX gateway ASN) whatever MED the partner sends and from whichever region the
+Interconnect route comes, while the four tunnels (one neighbour ASN, equal paths) are still ranked by the
+MEDs AWS sends, which AWS raises on a tunnel to drain it for endpoint maintenance.
+
+LEGACY was not kept: it ranks by MED alone, and the only MED action Google documents, `med.set`, overwrites
+AWS's per-tunnel MEDs (`med.add` could not be found in Google's reference).
 """
 
 from collections.abc import Sequence
 
 import pulumi_gcp as gcp
 
-BEST_PATH_SELECTION_MODE = "LEGACY"
-VPN_MED_OFFSET = 10_000
-"""Added to the MED of routes learned over VPN. Above Google's largest inter-region cost (9999), so an
-Interconnect route learned in another region (the 99.99% layout's second metro) still beats a local VPN
-route; partners are expected to send MEDs near 0."""
+BEST_PATH_SELECTION_MODE = "STANDARD"
+ALWAYS_COMPARE_MED = False
+INTER_REGION_COST = "DEFAULT"
+VPN_AS_PATH_PREPEND = 8
+"""Copies of the VGW's ASN prepended to VPN-learned routes (a policy list holds at most 10): the VPN path
+is then nine ASNs long, so an Interconnect path of up to eight ASNs (partner prepends included) wins."""
 VPN_ADVERTISED_PRIORITY = 200
 """MED the VPN Cloud Router sends to AWS: orders the VPN connections only; Direct Connect wins regardless."""
 ALL_IPV4_ROUTES = "destination.inAnyRange(prefix('0.0.0.0/0').orLonger())"
@@ -38,14 +42,19 @@ def custom_advertisement(asn: int, ranges: Sequence[str]) -> gcp.compute.RouterB
     )
 
 
-def vpn_import_terms() -> list[gcp.compute.RouterRoutePolicyTermArgs]:
-    """One term for every IPv4 route learned over the tunnels: raise its MED by a constant, then accept."""
+def vpn_demotion(vgw_asn: int) -> str:
+    """The action that lengthens a VPN-learned route's AS path by VPN_AS_PATH_PREPEND copies of the VGW's ASN."""
+    return f"asPath.prependSequence([{', '.join([str(vgw_asn)] * VPN_AS_PATH_PREPEND)}])"
+
+
+def vpn_import_terms(vgw_asn: int) -> list[gcp.compute.RouterRoutePolicyTermArgs]:
+    """One term for every IPv4 route learned over the tunnels: lengthen its AS path, then accept."""
     return [
         gcp.compute.RouterRoutePolicyTermArgs(
             priority=1,
             match=gcp.compute.RouterRoutePolicyTermMatchArgs(expression=ALL_IPV4_ROUTES),
             actions=[
-                gcp.compute.RouterRoutePolicyTermActionArgs(expression=f"med.add({VPN_MED_OFFSET})"),
+                gcp.compute.RouterRoutePolicyTermActionArgs(expression=vpn_demotion(vgw_asn)),
                 gcp.compute.RouterRoutePolicyTermActionArgs(expression="accept()"),
             ],
         )

@@ -10,7 +10,7 @@ from conftest import only
 from deploy.offline import Plan
 from deploy.render import plain
 from network.ha_vpn import tunnel_specs
-from network.routing import ALL_IPV4_ROUTES, VPN_ADVERTISED_PRIORITY, VPN_MED_OFFSET
+from network.routing import ALL_IPV4_ROUTES, VPN_ADVERTISED_PRIORITY, VPN_AS_PATH_PREPEND, vpn_demotion
 
 STACKS = ["primary", "secondary"]
 LEGS = {"primary": ("us-east-1", 64601, 65101, "169.254.10"), "secondary": ("us-west-2", 64602, 65102, "169.254.20")}
@@ -92,12 +92,17 @@ def test_bgp_peers_use_the_tunnel_inside_addresses_and_the_vgw_asn(request, stac
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_route_learned_over_vpn_is_demoted_keeping_the_tunnels_order(request, stack):
     plan = plan_for(request, stack)
-    region = LEGS[stack][0]
+    region, vgw_asn, _, _ = LEGS[stack]
     policy = only(plan.of_type("gcp:compute/routerRoutePolicy:RouterRoutePolicy"))
     assert policy.inputs["type"] == "ROUTE_POLICY_TYPE_IMPORT"
+    assert policy.inputs["router"] == f"connectdr-{region}-vpn"
     term = only(policy.inputs["terms"])
     assert term["match"]["expression"] == ALL_IPV4_ROUTES == "destination.inAnyRange(prefix('0.0.0.0/0').orLonger())"
-    assert [action["expression"] for action in term["actions"]] == [f"med.add({VPN_MED_OFFSET})", "accept()"]
+    prepended = ", ".join([str(vgw_asn)] * VPN_AS_PATH_PREPEND)
+    assert [action["expression"] for action in term["actions"]] == [
+        f"asPath.prependSequence([{prepended}])",
+        "accept()",
+    ]
     for peer in plan.of_type("gcp:compute/routerPeer:RouterPeer"):
         assert peer.inputs["advertisedRoutePriority"] == VPN_ADVERTISED_PRIORITY
         assert peer.inputs["importPolicies"] == [policy.inputs["name"]]
@@ -121,8 +126,8 @@ def test_every_cloud_router_of_the_leg_advertises_exactly_the_paired_subnet(requ
 def test_the_gcp_network_is_global_and_owned_by_the_primary(primary, secondary):
     network = only(primary.of_type("gcp:compute/network:Network"))
     assert network.inputs["routingMode"] == "GLOBAL"
-    assert network.inputs["bgpBestPathSelectionMode"] == "LEGACY"
-    assert "bgpAlwaysCompareMed" not in network.inputs and "bgpInterRegionCost" not in network.inputs
+    assert network.inputs["bgpBestPathSelectionMode"] == "STANDARD"
+    assert network.inputs["bgpAlwaysCompareMed"] is False and network.inputs["bgpInterRegionCost"] == "DEFAULT"
     assert network.inputs["autoCreateSubnetworks"] is False
     assert network.inputs["mtu"] == 1500
     assert secondary.of_type("gcp:compute/network:Network") == []
@@ -214,5 +219,61 @@ def test_readme_states_the_pinned_mode_and_the_vpn_demotion():
 
     readme = (ROOT / "README.md").read_text()
     assert f"bgpBestPathSelectionMode: {BEST_PATH_SELECTION_MODE}" in readme
-    assert f"med.add({VPN_MED_OFFSET})" in readme
+    assert vpn_demotion(64601).startswith("asPath.prependSequence(") and "`asPath.prependSequence`" in readme
+    assert f"{VPN_AS_PATH_PREPEND} copies" in readme
+    assert "med.add" not in readme.split("## Risks only a real account can retire")[0]
     assert f"(MED {VPN_ADVERTISED_PRIORITY})" in readme
+
+
+def test_pairing_keys_are_secret_in_the_attachments_state_too(stack_files, monkeypatch):
+    """The provider does not mark `pairingKey` secret; without additional_secret_outputs it would sit in
+    plain text in the state and in `pulumi stack export`, whatever the stack output says."""
+    from conftest import run_checked
+
+    from deploy.offline import RecordingMonitor
+
+    secret_outputs: dict[str, list[str]] = {}
+    register = RecordingMonitor.RegisterResource
+
+    def recording(self, request):
+        secret_outputs[request.name] = list(request.additionalSecretOutputs)
+        return register(self, request)
+
+    monkeypatch.setattr(RecordingMonitor, "RegisterResource", recording)
+    plan = run_checked(stack_files["primary"])
+    attachments = plan.of_type("gcp:compute/interconnectAttachment:InterconnectAttachment")
+    assert len(attachments) == 2
+    for attachment in attachments:
+        assert "pairingKey" in secret_outputs[attachment.name]
+    tunnel = plan.of_type("gcp:compute/vPNTunnel:VPNTunnel")[0]
+    assert "sharedSecret" in secret_outputs[tunnel.name]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_exports_are_what_a_workload_needs_and_the_group_opens_only_the_paired_subnet(request, stack):
+    plan = plan_for(request, stack)
+    outputs = plan.outputs
+    vpc = only(plan.of_type("aws:ec2/vpc:Vpc"))
+    subnets = sorted(plan.of_type("aws:ec2/subnet:Subnet"), key=lambda subnet: subnet.name)
+    assert outputs["vpcId"] == vpc.urn.split("::")[-1] + "-id"
+    assert outputs["privateSubnetIds"] == [subnet.urn.split("::")[-1] + "-id" for subnet in subnets]
+    assert {subnet.inputs["vpcId"] for subnet in subnets} == {outputs["vpcId"]}
+    table = only(plan.of_type("aws:ec2/routeTable:RouteTable"))
+    assert outputs["privateRouteTableId"] == table.urn.split("::")[-1] + "-id"
+    associations = plan.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation")
+    assert {a.inputs["routeTableId"] for a in associations} == {outputs["privateRouteTableId"]}
+    assert sorted(a.inputs["subnetId"] for a in associations) == outputs["privateSubnetIds"]
+    group = only(plan.of_type("aws:ec2/securityGroup:SecurityGroup"))
+    assert outputs["gcpAccessSecurityGroupId"] == group.urn.split("::")[-1] + "-id"
+    assert "ingress" not in group.inputs and "egress" not in group.inputs
+    paired = only(plan.of_type("gcp:compute/subnetwork:Subnetwork")).inputs["ipCidrRange"]
+    for rule_type in (
+        "securityGroupIngressRule:SecurityGroupIngressRule",
+        "securityGroupEgressRule:SecurityGroupEgressRule",
+    ):
+        rules = plan.of_type(f"aws:vpc/{rule_type}")
+        assert {rule.inputs["cidrIpv4"] for rule in rules} == {paired}
+        assert {rule.inputs["securityGroupId"] for rule in rules} == {outputs["gcpAccessSecurityGroupId"]}
+        opened = sorted((rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) for rule in rules)
+        assert opened == [("icmp", -1, -1), ("tcp", 443, 443), ("tcp", 5060, 5060), ("tcp", 5061, 5061)]
+    assert outputs["interconnectPairingKeys"] == "[secret]"
