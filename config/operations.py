@@ -70,10 +70,12 @@ class Override(ConfigModel):
 
 
 class Failover(ConfigModel):
-    """How the controller decides: hysteresis before failback, cooldown after each shift."""
+    """How the controller decides: hysteresis before failback, cooldown after each failover, and which
+    region's controller acts when neither can see the other (the tie-breaker: `source` or `replica`)."""
 
     healthy_evaluations_before_failback: Annotated[int, Field(ge=1, le=60)] = 5
     cooldown_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    tie_breaker: Literal["source", "replica"] = "source"
     alarms: HealthAlarms = HealthAlarms()
     override: Override = Override()
 
