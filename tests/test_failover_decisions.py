@@ -93,7 +93,8 @@ def memories(draw) -> Memory:
 
 
 OVERRIDES = st.sampled_from([Override(), Override("freeze"), Override("force", EAST), Override("force", WEST)])
-PEERS = st.none() | st.builds(PeerReport, HEALTH, st.floats(9_000, 10_000))
+PEERS = st.none() | st.builds(PeerReport, HEALTH, st.sampled_from([9_000.0, 9_990.0]))
+"""No peer report, a stale one, or a fresh one (fresh for the following seconds too)."""
 
 
 def valid(split_: Split) -> bool:
@@ -120,8 +121,8 @@ def test_decisions_are_safe(desired, current, own, own_health, other_health, mem
     assert decision.writes == decision.target.pending_in(current) != ()
     assert all(valid(s) for _, s in decision.target.splits)
     assert decision.target in (desired.all_to(own, REGIONS), desired)
-    if other_health != HEALTHY and decision.target != desired.all_to(own, REGIONS):
-        assert peer is not None and peer.health == HEALTHY, "restored toward a region it has no evidence for"
+    if other_health != HEALTHY and decision.target.adds_to(other, current):
+        assert peer is not None and peer.health == HEALTHY, "sent calls to a region it has no evidence for"
     if decision.action == FAILOVER:
         assert not decision.target.carries(other), "a group was left on the failed region"
 
@@ -196,10 +197,24 @@ def test_a_fresh_peer_report_is_evidence_when_the_alarm_cannot_be_read():
     desired = traffic(50)
     down = run(desired, desired, EAST, Observation(HEALTHY, UNKNOWN, peer=fresh_peer(UNHEALTHY)))
     assert down.action == FAILOVER and "its controller reports it unhealthy" in down.reason
-    up = run(desired, traffic(100), EAST, Observation(HEALTHY, UNKNOWN, peer=fresh_peer(HEALTHY)))
-    assert up.action == RESTORE, "a healthy peer's report allows a new desired split"
+    up = run(
+        desired, desired, EAST, Observation(HEALTHY, UNKNOWN, peer=fresh_peer(HEALTHY)), override=Override("freeze")
+    )
+    assert up.condition is None and up.other_view == "healthy by its report only", "not counted as failed"
+    more = run(desired, traffic(100), EAST, Observation(HEALTHY, UNKNOWN, peer=fresh_peer(HEALTHY)))
+    assert more.target is None, "a report alone does not send the region more calls: its alarm must say so"
     held = run(desired, desired, EAST, Observation(HEALTHY, UNKNOWN, peer=fresh_peer(UNKNOWN)))
     assert held.target is None and held.condition == "other-unknown"
+
+
+def test_a_desired_split_sending_nothing_to_an_unreadable_peer_applies():
+    """An operator's split written in the surviving region while the other is dark (`split --direct`)."""
+    config = replace(SETTINGS, tie_breaker=False)
+    silent = Memory(other_unknown_streak=5, unknown_counted_at=NOW - 60)
+    decision = run(traffic(0, group_east=0), traffic(50), WEST, Observation(HEALTHY, UNKNOWN), silent, config=config)
+    assert decision.action == RESTORE and decision.condition == "other-silent"
+    partial = run(traffic(0, group_east=70), traffic(50), WEST, Observation(HEALTHY, UNKNOWN), silent, config=config)
+    assert partial.target is None, "a group would still send calls to the region it cannot see"
 
 
 def test_a_restore_waits_until_the_peer_controllers_record_is_readable():

@@ -143,7 +143,7 @@ def test_the_store_round_trips_every_part_of_the_memory(aws_env):
             alerted="other-unknown",
             shift=ShiftRecord(at=1100.5, last_shift_at=1100.5, failed_away_from=WEST, forced=False),
         )
-        store.save(memory, HEALTHY, 1300.0)
+        store.save(memory, HEALTHY, 1300.0, "silent")
         assert store.memory() == memory
         peer_view = ConfigTable(table, WEST, EAST).peer()
-        assert peer_view == PeerReport(HEALTHY, 1300.0, memory.shift)
+        assert peer_view == PeerReport(HEALTHY, 1300.0, memory.shift, "silent")

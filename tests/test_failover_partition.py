@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from bench.failover_world import DEFAULT_ARN, EAST, WEST, World, desired_document
+from bench.failover_world import DEFAULT_ARN, EAST, GROUP_ARN, WEST, World, desired_document
 from bench.fake_aws import MemoryTable
 
 load_lambda("failover_controller")
@@ -116,7 +116,11 @@ def test_a_dark_tie_breaker_region_leaves_the_move_to_an_operator_and_says_so():
     minutes(world, 6, dark=(EAST,))
     assert world.connect.updates == []
     (alert,) = [m for m in world.sns[WEST].published if "other-silent" in m["Subject"]]
-    assert "split --direct us-west-2" in alert["Message"]
+    assert "set an override forcing us-west-2" in alert["Message"]
+    world.write_desired(desired_document(override={"mode": "force", "region": WEST}, version="forced"), (WEST,))
+    world.invoke(WEST)
+    assert world.east_share() == 0 and world.connect.groups[GROUP_ARN].telephony[EAST] == 0, "the operator's force"
+    world.write_desired(desired_document(), (WEST,))
     world.dark.clear()
     world.cut(alarms=False, one_way=(EAST, WEST))
     world.alarms[EAST].set("ALARM", world.now)

@@ -125,7 +125,7 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         now=now,
         settings=env.settings,
     )
-    store.save(decision.memory, own_health, now)
+    store.save(decision.memory, own_health, now, decision.other_view)
     outcomes = apply(clients, decision, desired.traffic)
     moved = [arn for arn, outcome in outcomes.items() if outcome == WRITTEN]
     failed = {arn: outcome for arn, outcome in outcomes.items() if outcome != WRITTEN}

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 HEALTHY, UNHEALTHY, UNKNOWN = "healthy", "unhealthy", "unknown"
-DISPUTED, SILENT = "disputed", "silent"
-"""Views of the peer region beyond the three alarm states: its alarm and its controller disagree; or its
-alarm is unreadable and its controller silent while this controller is not the tie-breaker."""
+DISPUTED, SILENT, REPORTED_HEALTHY = "disputed", "silent", "healthy by its report only"
+"""Views of the peer region beyond the three alarm states: its alarm and its controller disagree; its alarm
+is unreadable and its controller silent (and this controller is not the tie-breaker); or its alarm is
+unreadable and only its controller's report says healthy (not enough to send it more calls)."""
 NONE, FAILOVER, RESTORE, FORCE = "none", "failover", "restore", "force"
 
 
@@ -74,6 +75,13 @@ class Traffic:
         return Traffic.of(
             self.default_arn,
             {arn: Split.all_to(region, regions, with_sign_in=arn == self.default_arn) for arn, _ in self.splits},
+        )
+
+    def adds_to(self, region: str, current: "Traffic") -> bool:
+        """Whether this target gives the region a larger telephony share than `current` in any group."""
+        found = dict(current.splits)
+        return any(
+            arn not in found or split.share_of(region) > found[arn].share_of(region) for arn, split in self.splits
         )
 
     def carries(self, region: str) -> bool:
@@ -134,6 +142,9 @@ class PeerReport:
     """Its reading of its own region's health alarm."""
     at: float
     shift: ShiftRecord = ShiftRecord()
+    view_of_you: str | None = None
+    """How it sees this controller's region (`peer_view` from its side): traffic is not moved back here
+    while the peer would count this region as failed and move it away again."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,8 @@ class Decision:
     target: Traffic | None
     writes: tuple[str, ...]
     """The groups to write (ARNs): those whose current split differs from the target."""
+    other_view: str
+    """How this controller sees the peer region (reported to the peer as its `view_of_you`)."""
     reason: str
     condition: str | None
     """What needs an operator's attention, as a stable code; None when nothing does."""
@@ -288,7 +301,9 @@ def decide(
     ) -> Decision:
         writes = target.pending_in(current) if target is not None else ()
         alert = condition is not None and condition != remembered.alerted
-        return Decision(action, target, writes, reason, condition, alert, replace(remembered, alerted=condition))
+        remembered = replace(remembered, alerted=condition)
+        view = REPORTED_HEALTHY if other == HEALTHY and observation.other != HEALTHY else other
+        return Decision(action, target, writes, view, reason, condition, alert, remembered)
 
     def hold(reason: str, condition: str | None = None) -> Decision:
         return outcome(NONE, None, reason, condition, memory)
@@ -339,24 +354,38 @@ def decide(
     if other == UNHEALTHY:
         reason = f"{other_region} unhealthy ({evidence}): all traffic to {own_region}"
         return shift(FAILOVER, desired.all_to(own_region, regions), reason, "other-unhealthy", other_region)
-    if other == UNKNOWN:
-        return hold(f"health of {other_region} unknown ({evidence}); no change", "other-unknown")
-    if other == SILENT:
+    if other in (UNKNOWN, SILENT):
+        condition = "other-unknown" if other == UNKNOWN else "other-silent"
+        if desired.pending_in(current) and not desired.carries(other_region):
+            reason = f"the desired split sends nothing to {other_region} ({evidence}): applied"
+            return shift(RESTORE, desired, reason, condition, memory.shift.failed_away_from)
+        if other == UNKNOWN:
+            return hold(f"health of {other_region} unknown ({evidence}); no change", condition)
         return hold(
             f"{other_region}: {evidence}; it may be down or only unreachable, and only the tie-breaker acts on "
-            f"that: to move traffic here, force {own_region} (`python -m deploy split --direct {own_region} ...`)",
-            "other-silent",
+            f"that: to move traffic here, set an override forcing {own_region} in the desired item of this "
+            f"region's config table (or a desired split sending nothing to {other_region})",
+            condition,
         )
     if not desired.pending_in(current):
         cleared = replace(memory.shift, failed_away_from=None, forced=False)
         kept = memory if cleared == memory.shift else replace(memory, shift=replace(cleared, at=now))
         return outcome(NONE, None, "desired split in effect", None, kept)
-    if not _fresh(observation.peer, now, settings):
+    if desired.adds_to(other_region, current) and not _fresh(observation.peer, now, settings):
         return hold(
             f"both regions healthy, but the {other_region} controller has not reported for "
             f"{settings.peer_report_stale_seconds:.0f} s: the split changes once its record is readable",
             "peer-silent",
         )
+    seen_from_peer = observation.peer.view_of_you if observation.peer else None
+    if desired.adds_to(own_region, current) and seen_from_peer not in (None, HEALTHY):
+        return hold(
+            f"the {other_region} controller sees {own_region} as {seen_from_peer}: traffic comes back here once "
+            f"it reads this region's alarm as healthy (else it would move it away again)",
+            "peer-sees-us-failed",
+        )
+    if desired.adds_to(other_region, current) and observation.other != HEALTHY:
+        return hold(f"{other_region} is {REPORTED_HEALTHY}: it gets more calls once its alarm is readable")
     if memory.shift.forced:
         return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None, None)
     failed, needed = memory.shift.failed_away_from, settings.healthy_evaluations_before_failback

@@ -89,16 +89,17 @@ class ConfigTable:
         if not document or "report" not in document:
             return None
         report = document["report"]
-        return PeerReport(report["health"], float(report["at"]), shift_record(document.get("shift", {})))
+        shift = shift_record(document.get("shift", {}))
+        return PeerReport(report["health"], float(report["at"]), shift, report.get("viewOfPeer"))
 
-    def save(self, memory: Memory, own_health: str, now: float) -> None:
-        """The controller's whole state and its report on its own region. Written before any traffic
-        change, so a change that takes effect is never missing from the record (intent first)."""
+    def save(self, memory: Memory, own_health: str, now: float, view_of_peer: str | None = None) -> None:
+        """The controller's whole state, its report on its own region and how it sees the peer's. Written
+        before any traffic change, so a change that takes effect is never missing from the record."""
         self._put(
             CONTROLLER_PK,
             self.region,
             {
-                "report": {"health": own_health, "at": now},
+                "report": {"health": own_health, "at": now, "viewOfPeer": view_of_peer},
                 "memory": memory_document(memory),
                 "shift": shift_document(memory.shift),
             },
