@@ -220,19 +220,27 @@ def test_duplicates_and_replays_end_as_the_newest_state(world):
     assert agent_item(world, 1)["status"] == "Lunch"
 
 
-def test_throttled_writes_become_a_partial_batch_response_from_the_first_failure(world):
+def test_throttled_writes_become_a_partial_batch_response_and_the_rest_still_lands(world):
     dynamodb, _, _ = world
     records = [kinesis_record(agent_event(agent, T0, status="Break"), agent) for agent in range(1, 7)]
+    hot = agent_id(3)
     throttled = Faulty(
-        dynamodb, lambda name, p: "ProvisionedThroughputExceededException" if agent_id(3) in json.dumps(p) else None
+        dynamodb, lambda name, p: "ProvisionedThroughputExceededException" if hot in json.dumps(p) else None
     )
     response, summary = run(world, records, throttled)
-    assert min(failures(response)) == seq(3), "Lambda retries from the lowest failed sequence number"
-    assert summary.failed == 4 and summary.applied == 2
-    assert throttled.calls.count("put_item") == 3, "after the first throttle the rest waits for the retry"
+    assert failures(response) == [seq(3)], "Lambda retries from the lowest failed sequence number"
+    assert summary.failed == 1 and summary.applied == 5, "every other write is progress the retry keeps"
     retry = [r for r in records if r["kinesis"]["sequenceNumber"] >= seq(3)]
     assert failures(run(world, retry)[0]) == []
     assert [agent_item(world, agent)["status"] for agent in range(1, 7)] == ["Break"] * 6
+
+
+def test_a_table_that_keeps_failing_is_not_hammered(world):
+    dynamodb, _, _ = world
+    records = [kinesis_record(agent_event(agent, T0), agent) for agent in range(1, 9)]
+    down = Faulty(dynamodb, lambda name, _p: "InternalServerError" if name == "put_item" else None)
+    response, summary = run(world, records, down)
+    assert down.calls.count("put_item") == 3 and summary.failed == 8 and min(failures(response)) == seq(1)
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ResourceNotFoundException", "InternalServerError"])

@@ -6,6 +6,7 @@ heart-beat skipped, dead-lettered with its reason, or reported as a failure so t
 retry and age limits. Nothing in a batch raises out of the handler for one bad record or a throttled call.
 """
 
+import functools
 import json
 import os
 from collections.abc import Callable
@@ -69,15 +70,18 @@ def process(
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sequences]}, summary
 
 
+@functools.cache
+def _client(service: str) -> Any:
+    """One client per container: connections and botocore's retry state carry over between invocations."""
+    return boto3.client(service, config=RETRIES)
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     region = os.environ["AWS_REGION"]
-    dynamodb = boto3.client("dynamodb", config=RETRIES)
+    dynamodb = _client("dynamodb")
     tables = {"contacts": os.environ["CONTACTS_TABLE"], "agent_state": os.environ["AGENT_STATE_TABLE"]}
     queue = DeadLetterQueue(
-        boto3.client("sqs", config=RETRIES),
-        os.environ["DEAD_LETTER_QUEUE_URL"],
-        dynamodb,
-        os.environ["DEAD_LETTER_LEDGER_TABLE"],
+        _client("sqs"), os.environ["DEAD_LETTER_QUEUE_URL"], dynamodb, os.environ["DEAD_LETTER_LEDGER_TABLE"]
     )
     response, summary = process(
         event,

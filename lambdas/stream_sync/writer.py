@@ -20,6 +20,7 @@ REJECTED_CODES = frozenset({"ValidationException"})
 """DynamoDB refused this item itself: retrying cannot help, the records are dead-lettered. Every other
 error (throttling after botocore's retries, 5xx, access or key problems) fails the records so that
 Lambda retries them, and the iterator age alarm shows a lasting problem."""
+STOP_AFTER = 3
 _serializer = TypeSerializer()
 
 
@@ -97,16 +98,18 @@ def apply_changes(
     cache: VersionCache | None = None,
     out_of_time: Callable[[], bool] = lambda: False,
 ) -> WriteResult:
-    """Write every change in stream order. At the first retryable failure (or when time runs short) the
-    rest is failed without trying: Lambda retries from the lowest failed sequence number, and every later
-    change's records are at or after it, so they come back anyway; hammering a throttled table helps none."""
-    result, stopped = WriteResult(), False
+    """Write every change in stream order. A retryable failure fails that change and writing goes on:
+    Lambda retries from the lowest failed sequence number and counts each retry, so every write that lands
+    now is progress the retry does not repeat (the version cache skips it). After STOP_AFTER failures in a
+    row (the table or the service is down, not one hot key), or when time runs short, the rest is failed
+    without trying."""
+    result, in_a_row = WriteResult(), 0
     for change in sorted(changes, key=lambda c: min(stream_order(s) for s in c.sequence_numbers)):
         if cache is not None and cache.covers(change):
             result.stale.append(change)
             continue
-        if stopped or out_of_time():
-            stopped = True
+        if in_a_row >= STOP_AFTER or out_of_time():
+            in_a_row = STOP_AFTER
             result.failed.append(change)
             continue
         try:
@@ -115,9 +118,10 @@ def apply_changes(
             result.rejected.append((change, str(rejection)))
             continue
         except (ClientError, BotoCoreError):
-            stopped = True
+            in_a_row += 1
             result.failed.append(change)
             continue
+        in_a_row = 0
         (result.written if outcome == WRITTEN else result.stale).append(change)
         if cache is not None:
             cache.note(change)
