@@ -91,8 +91,3 @@ class MemoryDynamoDB:
                 self.items[table][self._key(table, item)] = item
                 self.usage.write_units += math.ceil(self._size(item) / 1024)
         return {"UnprocessedItems": {}}
-
-    def query_newest(self, table: str, key: str) -> dict[str, Any] | None:
-        """What a reader gets: the key's items from every writing region, the newest version."""
-        found = [item for item_key, item in self.items[table].items() if item_key[0] == key]
-        return max(found, key=lambda item: item["version"]["S"], default=None)

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import boto3
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 from conftest import load_lambda
 
@@ -14,6 +15,7 @@ from writer import DynamoStore  # noqa: E402
 REGION = "us-east-1"
 TABLES = {"contacts": "acme-contacts", "agent_state": "acme-agent_state"}
 LEDGER = "acme-dead-letter-ledger"
+_deserializer = TypeDeserializer()
 
 
 def create_sync_tables(region: str = REGION) -> tuple[Any, Any, str]:
@@ -66,10 +68,7 @@ def stored(dynamodb: Any, table: str, key: str) -> list[dict[str, Any]]:
         ExpressionAttributeNames={"#k": key_name},
         ExpressionAttributeValues={":k": {"S": key}},
     )["Items"]
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return [{name: deserializer.deserialize(value) for name, value in item.items()} for item in items]
+    return [{name: _deserializer.deserialize(value) for name, value in item.items()} for item in items]
 
 
 class Faulty:

@@ -371,7 +371,7 @@ def decide(
         cleared = replace(memory.shift, failed_away_from=None, forced=False)
         kept = memory if cleared == memory.shift else replace(memory, shift=replace(cleared, at=now))
         return outcome(NONE, None, "desired split in effect", None, kept)
-    if desired.adds_to(other_region, current) and not _fresh(observation.peer, now, settings):
+    if not _fresh(observation.peer, now, settings):
         return hold(
             f"both regions healthy, but the {other_region} controller has not reported for "
             f"{settings.peer_report_stale_seconds:.0f} s: the split changes once its record is readable",
