@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import only
+from conftest import only, structured
 
 from deploy.render import plain
 
@@ -126,11 +126,22 @@ def test_one_controller_invocation_at_a_time_and_one_tie_breaker(request, stack)
 
 
 def test_the_tie_breaker_can_be_the_replica_region(stack_files):
-    from conftest import run_checked, structured
+    from conftest import run_checked
 
     failover = structured(stack_files["primary"], "failover") or {}
     plan = run_checked(stack_files["primary"].with_values(failover={**failover, "tieBreaker": "replica"}))
     assert plan.named("data-plane-failover-controller").inputs["environment"]["variables"]["TIE_BREAKER"] == "false"
+
+
+def test_a_tie_breaker_that_is_not_a_role_is_refused_naming_the_key(stack_files):
+    from config import ConfigError
+    from deploy.stack_files import validate_stack_file
+
+    failover = structured(stack_files["primary"], "failover") or {}
+    with pytest.raises(ConfigError) as refused:
+        validate_stack_file(stack_files["primary"].with_values(failover={**failover, "tieBreaker": "us-east-1"}))
+    assert "connectdr:failover.tieBreaker = 'us-east-1'" in str(refused.value)
+    assert "'source' or 'replica'" in str(refused.value)
 
 
 @pytest.mark.parametrize("stack", STACKS)
