@@ -1,23 +1,24 @@
-"""Failover timing on a virtual clock: outage -> traffic shift, flapping, single bad datapoints, failback.
+"""Failover timing on a virtual clock, through the deployed controller code path.
 
-The model: AWS/Connect publishes one datapoint per minute, visible 60-90 s after its minute ends; each
-alarm evaluates once a minute over the datapoints visible then (missing = not breaching); a state change
-reaches each region's controller through EventBridge within seconds (the other region's via forwarding);
-each controller also sweeps every minute. Decisions come from the controller's own `decide`.
+Every invocation is `controller.evaluate` with its region's config table (state written and read back
+between invocations as in Lambda), the traffic groups and alarms faked to botocore's models
+(bench/failover_world.py). The alarm model: AWS/Connect publishes one datapoint per minute, visible a
+metric delay after its minute ends (the assumption varied below); each alarm evaluates once a minute over
+the datapoints visible then (missing = not breaching); a state change reaches both controllers through
+EventBridge within seconds (the other region's via forwarding); each controller also sweeps every minute.
 """
 
 import heapq
 import random
 import statistics
-import sys
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambdas" / "failover_controller"))
-from decisions import HEALTHY, UNHEALTHY, Memory, Observation, Override, Settings, Split, decide
+from bench.failover_world import DEFAULT_ARN, EAST, WEST, World, desired_document, other
+from bench.failover_world import Settings as ControllerSettings
+from bench.fake_aws import MemoryTable
 
-EAST, WEST = "us-east-1", "us-west-2"
 THROTTLED_PER_SECOND = 1.0
+DEFAULTS = ControllerSettings(healthy_evaluations_before_failback=5, cooldown_seconds=600)
 
 
 @dataclass(frozen=True)
@@ -27,102 +28,79 @@ class AlarmSettings:
     datapoints_to_alarm: int = 2
 
 
+@dataclass(frozen=True)
+class MetricDelay:
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.low:.0f}-{self.high:.0f} s"
+
+
 @dataclass
-class Region:
-    """One region's breaching seconds per minute (the outage), datapoint delays and alarm evaluation offset."""
+class Signal:
+    """One region's breaching seconds per minute (the outage), datapoint delays, alarm evaluation offset."""
 
     bad_seconds: dict[int, float] = field(default_factory=dict)
     delays: dict[int, float] = field(default_factory=dict)
     evaluation_offset: float = 0.0
-    alarm: str = HEALTHY
-    alarm_since: float = 0.0
-
-
-def visible_breaches(region: Region, now: float, alarm: AlarmSettings, rng: random.Random) -> list[bool]:
-    minute = int(now // 60)
-    points = []
-    for m in range(minute - 1, minute - 10, -1):
-        delay = region.delays.setdefault(m, rng.uniform(60, 90))
-        if (m + 1) * 60 + delay <= now:
-            points.append(region.bad_seconds.get(m, 0.0) * THROTTLED_PER_SECOND > alarm.threshold)
-        if len(points) == alarm.evaluation_periods:
-            break
-    return points
 
 
 class Simulation:
-    """Two regions, two controllers, one shared split, on a virtual clock."""
+    """Both regions' alarms driven by the metric model; both controllers run the deployed code path."""
 
-    def __init__(self, seed: int, settings: Settings, alarm: AlarmSettings) -> None:
+    def __init__(self, seed: int, alarm: AlarmSettings, delay: MetricDelay) -> None:
         self.rng = random.Random(seed)
-        self.settings, self.alarm_settings = settings, alarm
-        self.desired = Split({EAST: 50, WEST: 50}, {EAST: 50, WEST: 50}, {EAST: True, WEST: True})
-        self.current = self.desired
-        self.regions = {r: Region(evaluation_offset=self.rng.uniform(0, 60)) for r in (EAST, WEST)}
-        self.memory = {EAST: Memory(), WEST: Memory()}
-        self.shared: tuple[float | None, str | None] = (None, None)
-        self.reports: dict[str, tuple[str, float]] = {}
-        self.shifts: list[tuple[float, str, str]] = []
+        self.alarm, self.delay = alarm, delay
+        settings = {EAST: ControllerSettings(**{**DEFAULTS.__dict__, "tie_breaker": True}), WEST: DEFAULTS}
+        self.world = World({EAST: MemoryTable(), WEST: MemoryTable()}, settings)
+        self.world.write_desired(desired_document())
+        self.signals = {region: Signal(evaluation_offset=self.rng.uniform(0, 60)) for region in (EAST, WEST)}
         self.events: list[tuple[float, int, str, str]] = []
-        self.sequence = 0
+        self.sequence = self.scheduled_minutes = 0
 
     def schedule(self, at: float, kind: str, region: str) -> None:
         self.sequence += 1
         heapq.heappush(self.events, (at, self.sequence, kind, region))
 
+    def outage(self, region: str, start: float, end: float) -> None:
+        for minute in range(int(start // 60), int(end // 60) + 1):
+            overlap = min(end, (minute + 1) * 60) - max(start, minute * 60)
+            if overlap > 0:
+                self.signals[region].bad_seconds[minute] = overlap
+
+    def _visible_breaches(self, region: str, now: float) -> list[bool]:
+        signal, points = self.signals[region], []
+        for minute in range(int(now // 60) - 1, int(now // 60) - 12, -1):
+            delay = signal.delays.setdefault(minute, self.rng.uniform(self.delay.low, self.delay.high))
+            if (minute + 1) * 60 + delay <= now:
+                points.append(signal.bad_seconds.get(minute, 0.0) * THROTTLED_PER_SECOND > self.alarm.threshold)
+            if len(points) == self.alarm.evaluation_periods:
+                break
+        return points
+
     def run(self, until: float) -> None:
-        for region in self.regions:
-            for minute in range(int(until // 60) + 2):
-                self.schedule(minute * 60 + self.regions[region].evaluation_offset, "evaluate-alarm", region)
+        """Advance to `until`, scheduling alarm evaluations and sweeps for the minutes not yet scheduled."""
+        for region in (EAST, WEST):
+            for minute in range(self.scheduled_minutes, int(until // 60) + 2):
+                self.schedule(minute * 60 + self.signals[region].evaluation_offset, "alarm", region)
                 self.schedule(minute * 60 + 5 + self.rng.uniform(0, 2), "sweep", region)
+        self.scheduled_minutes = max(self.scheduled_minutes, int(until // 60) + 2)
         while self.events and self.events[0][0] <= until:
             now, _, kind, region = heapq.heappop(self.events)
-            if kind == "evaluate-alarm":
-                self.evaluate_alarm(region, now)
+            self.world.now = now
+            if kind == "alarm":
+                state = "ALARM" if sum(self._visible_breaches(region, now)) >= self.alarm.datapoints_to_alarm else "OK"
+                if state != self.world.alarms[region].state:
+                    self.world.alarms[region].set(state, now)
+                    self.schedule(now + self.rng.uniform(1, 5), "event", region)
+                    self.schedule(now + self.rng.uniform(2, 8), "event", other(region))
             else:
-                self.invoke(region, now)
+                self.world.invoke(region)
 
-    def evaluate_alarm(self, region: str, now: float) -> None:
-        state = self.regions[region]
-        points = visible_breaches(state, now, self.alarm_settings, self.rng)
-        alarm = UNHEALTHY if sum(points) >= self.alarm_settings.datapoints_to_alarm else HEALTHY
-        if alarm != state.alarm:
-            state.alarm, state.alarm_since = alarm, now
-            self.schedule(now + self.rng.uniform(1, 5), "event", region)
-            other = WEST if region == EAST else EAST
-            self.schedule(now + self.rng.uniform(2, 8), "event", other)
-
-    def invoke(self, region: str, now: float) -> None:
-        other = WEST if region == EAST else EAST
-        memory = replace(self.memory[region], last_shift_at=self.shared[0], failed_away_from=self.shared[1])
-        report, at = self.reports.get(other, (None, None))
-        observation = Observation(
-            self.regions[region].alarm, self.regions[other].alarm, self.regions[other].alarm_since, report, at
-        )
-        decision = decide(
-            desired=self.desired,
-            current=self.current,
-            own_region=region,
-            other_region=other,
-            observation=observation,
-            memory=memory,
-            override=Override(),
-            now=now,
-            settings=self.settings,
-        )
-        self.memory[region] = decision.memory
-        self.reports[region] = (self.regions[region].alarm, now + 1.0)
-        if decision.target is not None:
-            self.current = decision.target
-            self.shared = (decision.memory.last_shift_at, decision.memory.failed_away_from)
-            self.shifts.append((now + 1.0, region, decision.action))
-
-
-def outage(sim: Simulation, region: str, start: float, end: float) -> None:
-    for minute in range(int(start // 60), int(end // 60) + 1):
-        overlap = min(end, (minute + 1) * 60) - max(start, minute * 60)
-        if overlap > 0:
-            sim.regions[region].bad_seconds[minute] = overlap
+    def changes(self) -> list[tuple[float, int]]:
+        """(time, us-east-1 share) of every change of the default group's split."""
+        return [(at, shares[EAST]) for at, _, arn, shares in self.world.connect.updates if arn == DEFAULT_ARN]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -130,79 +108,79 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def time_to_shift(runs: int, settings: Settings, alarm: AlarmSettings) -> list[float]:
+def time_to_shift(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> list[float]:
     results = []
     for seed in range(runs):
-        sim = Simulation(seed, settings, alarm)
+        sim = Simulation(seed, alarm, delay)
         start = sim.rng.uniform(600, 660)
-        outage(sim, EAST, start, start + 3600)
+        sim.outage(EAST, start, start + 3600)
         sim.run(start + 900)
-        away = [at for at, region, action in sim.shifts if action == "failover" and region == WEST]
+        away = [at for at, share in sim.changes() if share == 0]
         results.append(away[0] - start if away else float("inf"))
     return results
 
 
-def flapping(settings: Settings, alarm: AlarmSettings) -> tuple[int, int]:
-    """A signal that is bad one minute and fine the next, for 30 minutes."""
-    sim = Simulation(99, settings, alarm)
+def flapping(alarm: AlarmSettings, delay: MetricDelay) -> int:
+    """A signal bad one minute and fine the next, for 30 minutes: how many times the split changed."""
+    sim = Simulation(99, alarm, delay)
     for minute in range(10, 40, 2):
-        sim.regions[EAST].bad_seconds[minute] = 60
-    flapping_until = 60 * 42
-    sim.run(flapping_until)
-    away = sum(1 for _, region, action in sim.shifts if action == "failover" and region == WEST)
-    back = sum(1 for _, _, action in sim.shifts if action == "restore")
-    return away, back
+        sim.signals[EAST].bad_seconds[minute] = 60
+    sim.run(60 * 42)
+    return len(sim.changes())
 
 
-def single_spikes(runs: int, settings: Settings, alarm: AlarmSettings) -> int:
+def single_spikes(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> int:
     false_failovers = 0
     for seed in range(runs):
-        sim = Simulation(10_000 + seed, settings, alarm)
-        sim.regions[EAST].bad_seconds[12] = 60
+        sim = Simulation(10_000 + seed, alarm, delay)
+        sim.signals[EAST].bad_seconds[12] = 60
         sim.run(60 * 25)
-        false_failovers += any(action == "failover" for _, _, action in sim.shifts)
+        false_failovers += bool(sim.changes())
     return false_failovers
 
 
-def time_to_failback(runs: int, settings: Settings, alarm: AlarmSettings) -> list[float]:
+def time_to_failback(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> list[float]:
     results = []
     for seed in range(runs):
-        sim = Simulation(20_000 + seed, settings, alarm)
+        sim = Simulation(20_000 + seed, alarm, delay)
         start = sim.rng.uniform(600, 660)
         end = start + 1200
-        outage(sim, EAST, start, end)
+        sim.outage(EAST, start, end)
         sim.run(end + 3600)
-        back = [at for at, _, action in sim.shifts if action == "restore" and at > end]
+        back = [at for at, share in sim.changes() if share == 50 and at > end]
         results.append(back[0] - end if back else float("inf"))
     return results
 
 
-def report(label: str, settings: Settings, alarm: AlarmSettings, runs: int) -> None:
-    shifts = time_to_shift(runs, settings, alarm)
-    away, back = flapping(settings, alarm)
-    false = single_spikes(runs // 4, settings, alarm)
-    failback = time_to_failback(runs // 4, settings, alarm)
-    print(f"  {label}")
+def cut_link_changes(minutes: int = 15) -> int:
+    """Both regions healthy, alarm reads across regions and replication cut: changes of the split."""
+    sim = Simulation(7, AlarmSettings(), MetricDelay(60, 90))
+    sim.run(300)
+    sim.world.cut()
+    sim.run(300 + minutes * 60)
+    return len(sim.changes())
+
+
+def report(label: str, alarm: AlarmSettings, delay: MetricDelay, runs: int, full: bool) -> None:
+    shifts = time_to_shift(runs, alarm, delay)
     print(
-        f"    outage -> shift over {len(shifts)} outages: p50 {statistics.median(shifts):.0f} s, "
-        f"p95 {percentile(shifts, 0.95):.0f} s, max {max(shifts):.0f} s (target p95 <= 150 s; promise < 300 s)"
+        f"  {label}, metric delay {delay}: outage -> shift p50 {statistics.median(shifts):.0f} s, "
+        f"p95 {percentile(shifts, 0.95):.0f} s, max {max(shifts):.0f} s ({runs} outages)"
     )
-    print(f"    flapping every minute for 30 min: {away} shift(s) away, {back} failback(s) (target <= 1 and 0)")
-    print(f"    single bad datapoints: {false} false failover(s) in {runs // 4} runs")
-    hysteresis = f"{settings.healthy_evaluations_before_failback} healthy evaluations"
+    if not full:
+        return
+    print(f"    a signal flapping every minute for 30 minutes: {flapping(alarm, delay)} change(s) of the split")
+    print(f"    single bad datapoints: {single_spikes(runs // 4, alarm, delay)} false failover(s) in {runs // 4} runs")
+    failback = time_to_failback(runs // 10, alarm, delay)
     print(
         f"    recovery -> failback: p50 {statistics.median(failback):.0f} s, max {max(failback):.0f} s "
-        f"({hysteresis}, {settings.cooldown_seconds:.0f} s cooldown)"
+        f"({DEFAULTS.healthy_evaluations_before_failback} healthy sweeps, {DEFAULTS.cooldown_seconds:.0f} s cooldown)"
     )
 
 
-def main(runs: int = 1000) -> None:
-    defaults = Settings(healthy_evaluations_before_failback=5, cooldown_seconds=600)
-    print("failover controller (virtual clock; datapoints visible 60-90 s after their minute)")
-    report("defaults: alarms 2 of 2 datapoints over 1-minute periods", defaults, AlarmSettings(), runs)
-    report(
-        "faster variant: alarms 1 of 1 datapoint",
-        defaults,
-        AlarmSettings(evaluation_periods=1, datapoints_to_alarm=1),
-        runs,
-    )
+def main(runs: int = 400) -> None:
+    print("failover controller, deployed code path (state through the config table), virtual clock")
+    for delay in (MetricDelay(30, 60), MetricDelay(60, 90), MetricDelay(90, 150)):
+        report("alarms 2 of 2 (defaults)", AlarmSettings(), delay, runs, full=delay == MetricDelay(60, 90))
+    report("alarms 1 of 1", AlarmSettings(evaluation_periods=1, datapoints_to_alarm=1), MetricDelay(60, 90), runs, True)
+    print(f"  link between the regions cut for 15 minutes, both healthy: {cut_link_changes()} change(s) of the split")

@@ -36,6 +36,23 @@ class DataSyncResources:
     dead_letter_queue: aws.sqs.Queue
 
 
+def _ledger(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> aws.dynamodb.Table:
+    """One marker per dead-lettered record (TTL past the longest possible retry), so a record that a retried
+    batch brings back is not dead-lettered twice. Regional: a record belongs to this region's stream."""
+    return aws.dynamodb.Table(
+        f"{name}-dead-letter-ledger",
+        region=args.context.region,
+        billing_mode="PAY_PER_REQUEST",
+        hash_key="record",
+        attributes=[aws.dynamodb.TableAttributeArgs(name="record", type="S")],
+        ttl=aws.dynamodb.TableTtlArgs(attribute_name="expiresAt", enabled=True),
+        server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
+            enabled=True, kms_key_arn=args.context.tables.key_arn
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 def _alarm(name: str, args: DataSyncArgs, parent: pulumi.Resource, **settings: object) -> aws.cloudwatch.MetricAlarm:
     return aws.cloudwatch.MetricAlarm(
         name,
@@ -50,8 +67,9 @@ def _alarm(name: str, args: DataSyncArgs, parent: pulumi.Resource, **settings: o
 def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> DataSyncResources:
     """KMS-encrypted streams for contact trace records and agent events, attached to this region's instance
     (the replica keeps the source's id); the stream_sync consumer (batching window <= 1 s, bisect on error,
-    bounded retries and age, partial batch responses, an SQS dead-letter destination); alarms on iterator
-    age, dead letters and global table replication latency."""
+    bounded retries and age, partial batch responses, an SQS dead-letter queue for records that can never
+    be written and for what the mapping discards, with a ledger so each record is dead-lettered once);
+    alarms on iterator age, dead letters and global table replication latency."""
     child = pulumi.ResourceOptions(parent=parent)
     settings = args.settings
     streams = {}
@@ -86,6 +104,7 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
         message_retention_seconds=14 * 24 * 3600,
         opts=child,
     )
+    ledger = _ledger(name, args, parent)
     stream_arns = [stream.arn for stream in streams.values()]
     table_arns = [args.context.tables.arn(table) for table in SYNCED_TABLES]
     via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{args.context.region}.amazonaws.com"}}
@@ -102,14 +121,12 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
                 "CONTACTS_TABLE": args.context.tables.name("contacts"),
                 "AGENT_STATE_TABLE": args.context.tables.name("agent_state"),
                 "DEAD_LETTER_QUEUE_URL": dead_letters.url,
+                "DEAD_LETTER_LEDGER_TABLE": ledger.name,
             },
             statements=[
                 Statement("ReadConnectStreams", STREAM_READ_ACTIONS, stream_arns),
-                Statement(
-                    "WriteSyncedTables",
-                    ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"],
-                    table_arns,
-                ),
+                Statement("WriteSyncedTables", ["dynamodb:PutItem"], table_arns),
+                Statement("DeadLetterLedger", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [ledger.arn]),
                 Statement(
                     "UseTableKey", ["kms:Decrypt", "kms:GenerateDataKey"], [args.context.tables.key_arn], via_dynamodb
                 ),

@@ -49,6 +49,7 @@ class FailoverArgs:
     settings: Failover
     reconcile_on: pulumi.Input[str] | None = None
     reconcile_after: Sequence[pulumi.Resource] = ()
+    tie_breaker: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,10 +188,54 @@ def _triggers(
     )
 
 
+def _controller_alarms(
+    name: str, args: FailoverArgs, controller: aws.lambda_.Function, parent: pulumi.Resource
+) -> None:
+    """The controller watched like any other part: failing evaluations (it raises after recording what it
+    did when a write, the audit or the alert failed), and a controller that stopped running at all."""
+    common = {
+        "region": args.context.region,
+        "namespace": "AWS/Lambda",
+        "dimensions": {"FunctionName": controller.name},
+        "statistic": "Sum",
+        "period": 60,
+        "alarm_actions": [args.context.alarm_topic_arn],
+        "ok_actions": [args.context.alarm_topic_arn],
+        "opts": pulumi.ResourceOptions(parent=parent),
+    }
+    aws.cloudwatch.MetricAlarm(
+        f"{name}-controller-errors",
+        alarm_description="The failover controller's evaluations fail (see its log and audit items)",
+        metric_name="Errors",
+        evaluation_periods=3,
+        datapoints_to_alarm=2,
+        threshold=0,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        **common,
+    )
+    aws.cloudwatch.MetricAlarm(
+        f"{name}-controller-silent",
+        alarm_description="The failover controller has not run for 5 minutes (its sweep should run every minute)",
+        metric_name="Invocations",
+        evaluation_periods=5,
+        datapoints_to_alarm=5,
+        threshold=1,
+        comparison_operator="LessThanThreshold",
+        treat_missing_data="breaching",
+        **common,
+    )
+
+
 def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> FailoverResources:
     """Alarms on AWS/Connect metrics combined into a region-health composite alarm; the controller, which
     may read both regions' health alarms and change every traffic group from either region; its triggers;
-    and, on the primary stack, a reconcile when the desired split changes."""
+    and, on the primary stack, a reconcile when the desired split changes.
+
+    Reserved concurrency 1 keeps one region's invocations from overlapping. The reconcile is the engine's
+    synchronous Invoke: when it meets a running sweep, Lambda answers TooManyRequestsException, which the
+    provider's AWS SDK retries as throttling (with backoff, many attempts) until the sweep is done; an
+    evaluation takes seconds, and the sweep would apply the new split within a minute anyway."""
     health = _health_alarms(f"{name}-health", args, parent)
     regions = (args.context.region, args.context.other_region)
     tdg_arns = pulumi.Output.from_input(args.tdg_arns).apply(lambda arns: both_regions(arns, regions))
@@ -211,7 +256,9 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
                 "CONFIG_TABLE": args.context.tables.name("config"),
                 "HEALTHY_EVALUATIONS_BEFORE_FAILBACK": str(args.settings.healthy_evaluations_before_failback),
                 "COOLDOWN_SECONDS": str(args.settings.cooldown_minutes * 60),
+                "TIE_BREAKER": "true" if args.tie_breaker else "false",
             },
+            reserved_concurrency=1,
             statements=[
                 Statement(
                     "TrafficDistribution",
@@ -229,6 +276,7 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
         parent,
     ).function
     _triggers(name, args, controller, health.alarm_name, parent)
+    _controller_alarms(name, args, controller, parent)
     if args.reconcile_on is not None:
         aws.lambda_.Invocation(
             f"{name}-reconcile",

@@ -18,9 +18,14 @@ class TableSpec:
     ttl_attribute: str | None = None
 
 
+WRITER_REGION = "writerRegion"
+"""Sort key of the synced tables: each region writes its own item per contact or agent, so no item has two
+writers across regions (last writer wins would otherwise let an older state win); readers take the item
+with the newest `version` (lambdas/stream_sync/items.py)."""
+
 TABLES = (
-    TableSpec("contacts", hash_key="contactId"),
-    TableSpec("agent_state", hash_key="agentId"),
+    TableSpec("contacts", hash_key="contactId", range_key=WRITER_REGION),
+    TableSpec("agent_state", hash_key="agentId", range_key=WRITER_REGION),
     TableSpec("customers", hash_key="phoneNumber"),
     TableSpec("config", hash_key="pk", range_key="sk", ttl_attribute="expiresAt"),
 )

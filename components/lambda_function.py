@@ -27,6 +27,8 @@ class LambdaSpec:
     timeout_seconds: int = 30
     memory_mb: int = 256
     description: str = ""
+    reserved_concurrency: int | None = None
+    """At most this many invocations at once (None: the account's unreserved pool)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ def python_lambda(name: str, spec: LambdaSpec, parent: pulumi.Resource) -> Deplo
         code=source_archive(spec.source),
         timeout=spec.timeout_seconds,
         memory_size=spec.memory_mb,
+        reserved_concurrent_executions=spec.reserved_concurrency,
         description=spec.description,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(spec.environment)) if spec.environment else None,
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),

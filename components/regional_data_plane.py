@@ -31,6 +31,8 @@ class RegionalDataPlaneArgs:
     reconcile_on: pulumi.Input[str] | None = None
     """The desired split's version (primary stack): a change invokes the controller during `pulumi up`."""
     reconcile_after: Sequence[pulumi.Resource] = ()
+    tie_breaker: bool = False
+    """This region's controller acts when neither controller can see the other (`failover.tieBreaker`)."""
 
     @classmethod
     def from_config(
@@ -50,6 +52,7 @@ class RegionalDataPlaneArgs:
             alert_email=cfg.alerts.email,
             reconcile_on=getattr(resiliency, "desired_split_version", None),
             reconcile_after=[resiliency] if resiliency is not None else [],
+            tie_breaker=(cfg.failover.tie_breaker == "source") == cfg.is_primary,
         )
 
 
@@ -86,6 +89,7 @@ class RegionalDataPlane(pulumi.ComponentResource):
                 settings=args.failover,
                 reconcile_on=args.reconcile_on,
                 reconcile_after=args.reconcile_after,
+                tie_breaker=args.tie_breaker,
             ),
             self,
         )

@@ -15,7 +15,9 @@ class DataSync(ConfigModel):
     batch_size: Annotated[int, Field(ge=1, le=10000)] = 500
     batching_window_seconds: Annotated[int, Field(ge=0, le=1)] = 1
     parallelization_factor: Annotated[int, Field(ge=1, le=10)] = 2
-    max_retries: Annotated[int, Field(ge=0, le=10)] = 3
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 10
+    """stream_sync reports only transient failures (poison is dead-lettered), and each partial retry counts:
+    `make bench` loses records under sustained throttling with 3, none with 10."""
     max_record_age_seconds: Annotated[int, Field(ge=60, le=604800)] = 3600
     iterator_age_alarm_seconds: Annotated[int, Field(ge=1, le=86400)] = 60
     replication_latency_alarm_ms: Annotated[int, Field(ge=100, le=3_600_000)] = 5000
@@ -70,10 +72,12 @@ class Override(ConfigModel):
 
 
 class Failover(ConfigModel):
-    """How the controller decides: hysteresis before failback, cooldown after each shift."""
+    """How the controller decides: hysteresis before failback, cooldown after each failover, and which
+    region's controller acts when neither can see the other (the tie-breaker: `source` or `replica`)."""
 
     healthy_evaluations_before_failback: Annotated[int, Field(ge=1, le=60)] = 5
     cooldown_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    tie_breaker: Literal["source", "replica"] = "source"
     alarms: HealthAlarms = HealthAlarms()
     override: Override = Override()
 

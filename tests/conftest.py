@@ -2,6 +2,7 @@
 before it executes __main__.py; nothing here imports the program module itself."""
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -10,6 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
+
+# CI replays the same examples on every run, so a red build always reproduces; local runs keep searching.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("CONNECTDR_HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

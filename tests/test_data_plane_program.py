@@ -11,11 +11,14 @@ STACKS = {"primary": ("us-east-1", "us-west-2"), "secondary": ("us-west-2", "us-
 
 
 def test_global_tables_have_protected_encrypted_replicas(primary, secondary):
-    tables = {t.inputs["name"].rsplit("-", 1)[-1]: t for t in primary.of_type("aws:dynamodb/table:Table")}
+    declared = [t for t in primary.of_type("aws:dynamodb/table:Table") if "dead-letter-ledger" not in t.name]
+    tables = {t.inputs["name"].rsplit("-", 1)[-1]: t for t in declared}
     assert sorted(tables) == ["agent_state", "config", "contacts", "customers"]
     keys = {
         k.inputs["region"]: k for k in primary.of_type("aws:kms/key:Key") if "global tables" in k.inputs["description"]
     }
+    for synced, key in (("agent_state", "agentId"), ("contacts", "contactId")):
+        assert (tables[synced].inputs["hashKey"], tables[synced].inputs["rangeKey"]) == (key, "writerRegion")
     for table in tables.values():
         inputs = table.inputs
         assert inputs["billingMode"] == "PAY_PER_REQUEST"
@@ -26,7 +29,7 @@ def test_global_tables_have_protected_encrypted_replicas(primary, secondary):
         assert replica["regionName"] == "us-west-2"
         assert replica["kmsKeyArn"] == keys["us-west-2"].outputs["arn"]
         assert replica["pointInTimeRecovery"] and replica["deletionProtectionEnabled"]
-    assert secondary.of_type("aws:dynamodb/table:Table") == []
+    assert [t.name for t in secondary.of_type("aws:dynamodb/table:Table")] == ["data-plane-sync-dead-letter-ledger"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -78,6 +81,9 @@ def test_consumer_permissions_name_exact_resources(request, stack):
         f"arn:aws:dynamodb:{region}:123456789012:table/connectdr-acme-care-agent_state",
         f"arn:aws:dynamodb:{region}:123456789012:table/connectdr-acme-care-contacts",
     ]
+    assert statements["WriteSyncedTables"]["Action"] == ["dynamodb:PutItem"], "conditional puts, nothing else"
+    ledger = only([t for t in plan.of_type("aws:dynamodb/table:Table") if "dead-letter-ledger" in t.name])
+    assert statements["DeadLetterLedger"]["Resource"] == [ledger.outputs["arn"]]
     assert statements["UseTableKey"]["Condition"] == {
         "StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}
     }
@@ -98,6 +104,19 @@ def test_lag_alarms_watch_iterator_age_and_replication_to_the_other_region(reque
     assert {a.inputs["dimensions"]["ReceivingRegion"] for a in replication} == {other}
     topic = only(plan.of_type("aws:sns/topic:Topic"))
     assert all(a.inputs["alarmActions"] == [topic.outputs["arn"]] for a in [iterator, *replication])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_dead_letter_ledger_is_regional_encrypted_and_expires(request, stack):
+    plan = request.getfixturevalue(stack)
+    region, _ = STACKS[stack]
+    ledger = only([t for t in plan.of_type("aws:dynamodb/table:Table") if "dead-letter-ledger" in t.name])
+    assert ledger.inputs["region"] == region and not ledger.inputs.get("replicas")
+    assert ledger.inputs["hashKey"] == "record"
+    assert ledger.inputs["ttl"] == {"attributeName": "expiresAt", "enabled": True}
+    assert ledger.inputs["serverSideEncryption"]["enabled"] and ledger.inputs["serverSideEncryption"]["kmsKeyArn"]
+    consumer = plan.named("data-plane-sync-consumer")
+    assert consumer.inputs["environment"]["variables"]["DEAD_LETTER_LEDGER_TABLE"] == ledger.outputs["name"]
 
 
 def test_lambda_archives_hold_only_python_sources(primary):

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import only
+from conftest import only, structured
 
 from deploy.render import plain
 
@@ -112,6 +112,50 @@ def test_the_controller_reads_the_document_pulumi_writes(primary):
     item = json.loads(only(primary.of_type("aws:dynamodb/tableItem:TableItem")).inputs["item"])
     desired = parse_desired(json.loads(item["document"]["S"]), now=0.0)
     assert desired.regions == ("us-east-1", "us-west-2")
-    assert desired.default_arn == primary.outputs["defaultTdgArn"]
-    assert [group.name for group in desired.groups] == ["vip-lines"]
+    assert desired.traffic.default_arn == primary.outputs["defaultTdgArn"]
+    assert sorted(arn for arn, _ in desired.traffic.splits) == sorted(primary.outputs["trafficDistributionGroupArns"])
     assert desired.override.mode == "none"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_one_controller_invocation_at_a_time_and_one_tie_breaker(request, stack):
+    plan = request.getfixturevalue(stack)
+    controller = plan.named("data-plane-failover-controller")
+    assert controller.inputs["reservedConcurrentExecutions"] == 1
+    assert controller.inputs["environment"]["variables"]["TIE_BREAKER"] == ("true" if stack == "primary" else "false")
+
+
+def test_the_tie_breaker_can_be_the_replica_region(stack_files):
+    from conftest import run_checked
+
+    failover = structured(stack_files["primary"], "failover") or {}
+    plan = run_checked(stack_files["primary"].with_values(failover={**failover, "tieBreaker": "replica"}))
+    assert plan.named("data-plane-failover-controller").inputs["environment"]["variables"]["TIE_BREAKER"] == "false"
+
+
+def test_a_tie_breaker_that_is_not_a_role_is_refused_naming_the_key(stack_files):
+    from config import ConfigError
+    from deploy.stack_files import validate_stack_file
+
+    failover = structured(stack_files["primary"], "failover") or {}
+    with pytest.raises(ConfigError) as refused:
+        validate_stack_file(stack_files["primary"].with_values(failover={**failover, "tieBreaker": "us-east-1"}))
+    assert "connectdr:failover.tieBreaker = 'us-east-1'" in str(refused.value)
+    assert "must be one of: source, replica" in str(refused.value)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_controllers_own_errors_and_silence_are_alarmed(request, stack):
+    plan = request.getfixturevalue(stack)
+    controller = plan.named("data-plane-failover-controller")
+    alarms = {
+        a.inputs["metricName"]: a
+        for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs.get("namespace") == "AWS/Lambda"
+        and a.inputs["dimensions"]["FunctionName"] == controller.outputs["name"]
+    }
+    assert set(alarms) == {"Errors", "Invocations"}
+    assert alarms["Errors"].inputs["comparisonOperator"] == "GreaterThanThreshold"
+    assert alarms["Invocations"].inputs["treatMissingData"] == "breaching", "a controller that never runs alarms"
+    topic = only(plan.of_type("aws:sns/topic:Topic")).outputs["arn"]
+    assert all(alarm.inputs["alarmActions"] == [topic] for alarm in alarms.values())

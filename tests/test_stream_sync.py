@@ -1,264 +1,369 @@
-"""stream_sync against moto: duplicates, reordering, poison, throttling and unprocessed items lose nothing."""
+"""stream_sync's decoding, writes and dead letters against moto: nothing valid lost, nothing older wins,
+poison dead-lettered once, and no error escapes the handler."""
 
+import base64
 import json
-import random
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
-from botocore.exceptions import ClientError
 from conftest import load_lambda
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
+from sync_world import REGION, TABLES, Faulty, create_sync_tables, drain, store_and_queue, stored
 
-from bench.workload import AgentWorkload, agent_arn, agent_event, contact_record, kinesis_record
+from bench.workload import agent_event, agent_id, contact_record, kinesis_record
 
 handler = load_lambda("stream_sync")
-from records import Change, Poison, Skipped, coalesce, decode, version_of  # noqa: E402
-from writer import DynamoStore, plan_writes  # noqa: E402
+from records import Change, Poison, Record, Skipped, coalesce, decode  # noqa: E402
+from writer import STALE, WRITTEN, VersionCache  # noqa: E402
 
 T0 = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
-TABLES = {"contacts": "acme-contacts", "agent_state": "acme-agent_state"}
+
+
+def decoded(body, sequence: int = 1, partition_key: str | None = None):
+    return decode(Record.of(kinesis_record(body, sequence, partition_key)))
 
 
 @pytest.fixture
-def aws(aws_env):
+def world(aws_env):
     with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        for table, key in (("acme-contacts", "contactId"), ("acme-agent_state", "agentId")):
-            dynamodb.create_table(
-                TableName=table,
-                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        queue_url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        dynamodb, sqs, queue_url = create_sync_tables()
         yield dynamodb, sqs, queue_url
 
 
-def run(records, dynamodb, sqs, queue_url, client=None):
-    return run_counted(records, dynamodb, sqs, queue_url, client)[0]
-
-
-def run_counted(records, dynamodb, sqs, queue_url, client=None):
-    store = DynamoStore(client or dynamodb, TABLES, "us-east-1", sleep=lambda _s: None)
-    response, summary = handler.process({"Records": records}, store, sqs, queue_url)
-    assert summary.records == summary.applied + summary.heartbeats + summary.dead_lettered + summary.failed
+def run(world, records, client=None, cache=None, out_of_time=lambda: False):
+    dynamodb, sqs, queue_url = world
+    store, queue = store_and_queue(dynamodb, sqs, queue_url, client)
+    response, summary = handler.process({"Records": records}, store, queue, cache, out_of_time)
+    assert summary.records == summary.applied + summary.skipped + summary.dead_lettered + summary.failed
     return response, summary
 
 
-def agent_status(dynamodb, agent: int) -> dict:
-    item = dynamodb.get_item(TableName="acme-agent_state", Key={"agentId": {"S": agent_arn(agent).rsplit("/", 1)[-1]}})
-    return {name: next(iter(value.values())) for name, value in item["Item"].items()}
+def agent_item(world, agent: int) -> dict:
+    (item,) = stored(world[0], "agent_state", agent_id(agent))
+    return item
 
 
-def dead_letters(sqs, queue_url) -> list[dict]:
-    """Drain the queue."""
-    bodies = []
-    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
+def failures(response) -> list[str]:
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
-def test_decoding_ctr_and_agent_events():
-    ctr = decode(kinesis_record(contact_record("c-1", T0), 1))
-    assert isinstance(ctr, Change) and (ctr.table, ctr.key) == ("contacts", "c-1")
-    assert ctr.attributes["queueName"] == "Support" and ctr.attributes["handledInRegion"] == "us-east-1"
-    event = decode(kinesis_record(agent_event(3, T0, status="Break"), 2))
-    assert isinstance(event, Change) and event.attributes["status"] == "Break" and event.ordered_by_partition
-    assert isinstance(decode(kinesis_record(agent_event(3, T0, "HEART_BEAT"), 3)), Skipped)
-    logout = decode(kinesis_record(agent_event(3, T0, "LOGOUT", status="Available"), 4))
-    assert logout.attributes["status"] == "Offline"
+def seq(n: int) -> str:
+    return f"{n:056d}"
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        "not json",
-        json.dumps([1, 2]),
-        json.dumps({"hello": "world"}),
-        json.dumps({"ContactId": "c"}),
-        json.dumps({"AgentARN": "a"}),
-    ],
-)
-def test_malformed_records_are_poison_not_exceptions(data):
-    assert isinstance(decode(kinesis_record(data, 9)), Poison)
+# Decoding: the docs' meaning, and never an exception.
 
 
-def test_versions_order_by_time_then_event_id():
-    assert version_of("2026-11-24T14:00:00.001Z") > version_of("2026-11-24T14:00:00.000Z", "zzz")
-    assert version_of("2026-11-24T14:00:00Z", "b") > version_of("2026-11-24T14:00:00Z", "a")
-
-
-def test_coalescing_keeps_the_newest_and_every_sequence_number():
-    records = [
-        kinesis_record(agent_event(1, T0 + timedelta(seconds=s), status=st), s)
-        for s, st in ((3, "Break"), (1, "On contact"), (2, "Lunch"))
+def test_agent_status_is_what_the_agent_chose_and_contacts_come_from_the_snapshot():
+    change = decoded(agent_event(3, T0, status="Available", contacts=(("c-9", "CONNECTED"),)))
+    assert isinstance(change, Change) and change.table == "agent_state" and change.key == agent_id(3)
+    attributes = change.attributes
+    assert (attributes["status"], attributes["statusType"], attributes["signedIn"]) == ("Available", "ROUTABLE", True)
+    assert attributes["contacts"] == [
+        {
+            "contactId": "c-9",
+            "channel": "VOICE",
+            "state": "CONNECTED",
+            "stateSince": "2026-11-24T14:00:00.000Z",
+            "queue": "Support",
+        }
     ]
-    (newest,) = coalesce([decode(r) for r in records])
+    after_call = decoded(agent_event(3, T0, status="Available", contacts=(("c-9", "ENDED"),))).attributes
+    assert after_call["status"] == "Available" and after_call["contacts"][0]["state"] == "ENDED"
+    logout = decoded(agent_event(3, T0, "LOGOUT", status="Offline")).attributes
+    assert (logout["signedIn"], logout["status"], logout["statusType"]) == (False, "Offline", "OFFLINE")
+    assert isinstance(decoded(agent_event(3, T0, "HEART_BEAT")), Skipped)
+
+
+def test_contact_trace_records_keep_their_fields_and_order_by_last_update():
+    first, later = decoded(contact_record("c-1", T0), 5), decoded(contact_record("c-1", T0 + timedelta(seconds=1)), 4)
+    assert (first.table, first.key, first.attributes["queueName"]) == ("contacts", "c-1", "Support")
+    assert first.attributes["handledInRegion"] == "us-east-1"
+    assert later.version > first.version, "LastUpdateTimestamp orders versions before the sequence number"
+    same_second = decoded(contact_record("c-1", T0), 6)
+    assert same_second.version > first.version, "within one second the later publication wins"
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
+BAD_BODIES = {
+    "not JSON": "not json",
+    "not base64": None,
+    "a JSON list": json.dumps([1, 2]),
+    "neither kind": json.dumps({"hello": "world"}),
+    "deeply nested": DEEP,
+    "deeply nested inside a contact": '{"ContactId": "c", "Attributes": ' + DEEP + "}",
+    "ContactId null": json.dumps({**contact_record("c", T0), "ContactId": None}),
+    "ContactId a number": json.dumps({**contact_record("c", T0), "ContactId": 42}),
+    "ContactId a list": json.dumps({**contact_record("c", T0), "ContactId": ["c"]}),
+    "ContactId empty": json.dumps({**contact_record("c", T0), "ContactId": ""}),
+    "ContactId over the key limit": json.dumps({**contact_record("c", T0), "ContactId": "c" * 3000}),
+    "LastUpdateTimestamp missing": json.dumps({**contact_record("c", T0), "LastUpdateTimestamp": None}),
+    "LastUpdateTimestamp garbage": json.dumps({**contact_record("c", T0), "LastUpdateTimestamp": "yesterday"}),
+    "AgentARN empty": json.dumps({**agent_event(1, T0), "AgentARN": ""}),
+    "AgentARN a number": json.dumps({**agent_event(1, T0), "AgentARN": 7}),
+    "AgentARN without an id": json.dumps({**agent_event(1, T0), "AgentARN": "arn:aws:connect:x:1:instance/i/agent/"}),
+    "EventId missing": json.dumps({**agent_event(1, T0), "EventId": None}),
+    "EventType unknown": json.dumps({**agent_event(1, T0), "EventType": "TELEPORT"}),
+    "EventType a dict": json.dumps({**agent_event(1, T0), "EventType": {}}),
+    "snapshot of the wrong type": json.dumps({**agent_event(1, T0), "CurrentAgentSnapshot": "x"}),
+}
+
+
+@pytest.mark.parametrize("case", BAD_BODIES)
+def test_bad_records_become_poison_with_a_reason(case):
+    record = kinesis_record(BAD_BODIES[case] or "x", 9)
+    if BAD_BODIES[case] is None:
+        record["kinesis"]["data"] = "%%% not base64 %%%"
+    result = decode(Record.of(record))
+    if case == "snapshot of the wrong type":
+        assert isinstance(result, Change) and result.attributes["contacts"] == [], "optional parts are optional"
+        return
+    assert isinstance(result, Poison), case
+    assert result.reason and result.record.sequence_number == seq(9)
+
+
+def test_an_item_over_dynamodbs_limit_is_poison_before_any_write():
+    body = agent_event(1, T0)
+    body["CurrentAgentSnapshot"]["Configuration"]["Username"] = "u" * 420_000
+    result = decoded(body)
+    assert isinstance(result, Poison) and result.kind == "too-large" and "409,600" in result.reason
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+FIELDS = st.sampled_from(["ContactId", "LastUpdateTimestamp", "AgentARN", "EventType", "EventId", "EventTimestamp"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.dictionaries(FIELDS, JSON, max_size=6).map(json.dumps),
+        JSON.map(json.dumps),
+        st.text(max_size=50),
+    ),
+    st.one_of(st.none(), st.integers(), st.lists(st.integers()), st.text(max_size=10)),
+)
+def test_decode_never_raises(payload, odd_field):
+    record = kinesis_record(payload, 1)
+    record["kinesis"]["sequenceNumber"] = odd_field if odd_field is not None else record["kinesis"]["sequenceNumber"]
+    assert isinstance(decode(Record.of(record)), Change | Poison | Skipped)
+    assert isinstance(decode(Record.of(odd_field)), Poison)
+
+
+def test_coalescing_keeps_the_newest_and_every_record():
+    records = [
+        decoded(agent_event(1, T0 + timedelta(seconds=s), status=status), s)
+        for s, status in ((3, "Break"), (1, "Available"), (2, "Lunch"))
+    ]
+    (newest,) = coalesce(records)
     assert newest.attributes["status"] == "Break"
-    assert sorted(newest.sequence_numbers) == sorted(r["kinesis"]["sequenceNumber"] for r in records)
+    assert sorted(newest.sequence_numbers) == [seq(1), seq(2), seq(3)]
 
 
-def test_stale_changes_are_not_written_and_unordered_keys_get_a_condition():
-    change = decode(kinesis_record(agent_event(1, T0), 1))
-    foreign = decode(kinesis_record(agent_event(2, T0), 2, partition_key="shard-key"))
-    plan = plan_writes([change, foreign], {("agent_state", change.key): change.version})
-    assert plan.stale == [change] and plan.conditional == [foreign] and plan.batch == []
+# Writes: conditional, one item per region, never an older state over a newer one.
 
 
-def test_duplicates_and_replays_end_as_the_newest_state(aws):
-    dynamodb, sqs, queue_url = aws
+def test_each_region_writes_its_own_item_and_readers_take_the_newest(world):
+    dynamodb, _sqs, _queue_url = world
+    from writer import DynamoStore
+
+    here = DynamoStore(dynamodb, TABLES, REGION)
+    there = DynamoStore(dynamodb, TABLES, "us-west-2")
+    newer = decoded(
+        agent_event(
+            4, T0 + timedelta(seconds=30), status="Break", instance_arn="arn:aws:connect:us-west-2:1:instance/i"
+        )
+    )
+    older = decoded(agent_event(4, T0, status="Available"))
+    assert there.put_newer(newer) == WRITTEN and here.put_newer(older) == WRITTEN, "separate items, no conflict"
+    from items import newest
+
+    items = stored(dynamodb, "agent_state", agent_id(4))
+    assert sorted(item["writerRegion"] for item in items) == [REGION, "us-west-2"]
+    assert newest(items)["status"] == "Break" and newest(items)["activeRegion"] == "us-west-2"
+    assert here.put_newer(older) == STALE
+
+
+def test_a_newer_state_written_in_the_gap_is_never_overwritten(world):
+    """Another invocation (a record of the same agent under another partition key) writes a newer state
+    between this batch's decisions and its write: the conditional write loses, nothing is read first."""
+    dynamodb, _, _ = world
+    from writer import DynamoStore
+
+    newer = decoded(agent_event(5, T0 + timedelta(minutes=5), status="Lunch"), 50, partition_key="elsewhere")
+    rival = DynamoStore(dynamodb, TABLES, REGION)
+
+    def newer_lands_first(name, _params):
+        if name in ("put_item", "batch_write_item") and not rival.requests:
+            rival.put_newer(newer)
+        return None
+
+    response, summary = run(
+        world, [kinesis_record(agent_event(5, T0, status="Available"), 1)], Faulty(dynamodb, newer_lands_first)
+    )
+    assert failures(response) == [] and summary.applied == 1
+    assert agent_item(world, 5)["status"] == "Lunch"
+
+
+def test_duplicates_and_replays_end_as_the_newest_state(world):
     records = [
         kinesis_record(agent_event(1, T0 + timedelta(seconds=i), status=s), i)
-        for i, s in enumerate(["Available", "On contact", "After contact work"])
+        for i, s in enumerate(["Available", "Break", "Lunch"])
     ]
-    assert run(records + records, dynamodb, sqs, queue_url) == {"batchItemFailures": []}
-    assert run(records, dynamodb, sqs, queue_url) == {"batchItemFailures": []}
-    assert agent_status(dynamodb, 1)["status"] == "After contact work"
+    assert failures(run(world, records + records)[0]) == []
+    assert failures(run(world, list(reversed(records)))[0]) == []
+    assert agent_item(world, 1)["status"] == "Lunch"
 
 
-def test_an_older_batch_never_overwrites_newer_state(aws):
-    dynamodb, sqs, queue_url = aws
-    newer = [kinesis_record(agent_event(1, T0 + timedelta(minutes=5), status="Lunch"), 10)]
-    older = [kinesis_record(agent_event(1, T0, status="Available"), 11)]
-    run(newer, dynamodb, sqs, queue_url)
-    run(older, dynamodb, sqs, queue_url)
-    assert agent_status(dynamodb, 1)["status"] == "Lunch"
-    unordered_older = [kinesis_record(agent_event(1, T0, status="Break"), 12, partition_key="other")]
-    run(unordered_older, dynamodb, sqs, queue_url)
-    assert agent_status(dynamodb, 1)["status"] == "Lunch"
+def test_throttled_writes_become_a_partial_batch_response_and_the_rest_still_lands(world):
+    dynamodb, _, _ = world
+    records = [kinesis_record(agent_event(agent, T0, status="Break"), agent) for agent in range(1, 7)]
+    hot = agent_id(3)
+    throttled = Faulty(
+        dynamodb, lambda name, p: "ProvisionedThroughputExceededException" if hot in json.dumps(p) else None
+    )
+    response, summary = run(world, records, throttled)
+    assert failures(response) == [seq(3)], "Lambda retries from the lowest failed sequence number"
+    assert summary.failed == 1 and summary.applied == 5, "every other write is progress the retry keeps"
+    retry = [r for r in records if r["kinesis"]["sequenceNumber"] >= seq(3)]
+    assert failures(run(world, retry)[0]) == []
+    assert [agent_item(world, agent)["status"] for agent in range(1, 7)] == ["Break"] * 6
 
 
-def test_conditional_put_loses_the_race_to_a_newer_write(aws):
-    dynamodb, _sqs, _queue = aws
-    store = DynamoStore(dynamodb, TABLES, "us-east-1")
-    old = decode(kinesis_record(agent_event(4, T0, status="Available"), 1, partition_key="x"))
-    new = decode(kinesis_record(agent_event(4, T0 + timedelta(seconds=1), status="Break"), 2, partition_key="x"))
-    assert store.conditional_put(new) is True
-    assert store.conditional_put(old) is False
-    assert agent_status(dynamodb, 4)["status"] == "Break"
+def test_a_table_that_keeps_failing_is_not_hammered(world):
+    dynamodb, _, _ = world
+    records = [kinesis_record(agent_event(agent, T0), agent) for agent in range(1, 9)]
+    down = Faulty(dynamodb, lambda name, _p: "InternalServerError" if name == "put_item" else None)
+    response, summary = run(world, records, down)
+    assert down.calls.count("put_item") == 3 and summary.failed == 8 and min(failures(response)) == seq(1)
 
 
-def test_poison_goes_to_the_dlq_and_the_rest_lands(aws):
-    dynamodb, sqs, queue_url = aws
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ResourceNotFoundException", "InternalServerError"])
+def test_errors_that_are_not_the_records_fault_are_retried_not_dead_lettered(world, code):
+    dynamodb, sqs, queue_url = world
+    response, summary = run(
+        world, [kinesis_record(agent_event(1, T0), 1)], Faulty(dynamodb, lambda n, p: code if n == "put_item" else None)
+    )
+    assert failures(response) == [seq(1)] and summary.dead_lettered == 0
+    assert drain(sqs, queue_url) == []
+
+
+def test_an_item_dynamodb_rejects_is_dead_lettered_with_its_reason(world):
+    dynamodb, sqs, queue_url = world
+    rejecting = Faulty(dynamodb, lambda n, p: "ValidationException" if n == "put_item" else None)
+    response, summary = run(
+        world,
+        [kinesis_record(agent_event(1, T0), 1), kinesis_record(agent_event(1, T0 - timedelta(seconds=1)), 2)],
+        rejecting,
+    )
+    assert failures(response) == [] and summary.dead_lettered == 2
+    letters = drain(sqs, queue_url)
+    assert {letter["sequenceNumber"] for letter in letters} == {seq(1), seq(2)}
+    assert all(letter["kind"] == "rejected" and "DynamoDB rejected" in letter["reason"] for letter in letters)
+
+
+def test_running_out_of_time_reports_the_rest_instead_of_timing_out(world):
+    records = [kinesis_record(agent_event(agent, T0), agent) for agent in range(1, 5)]
+    calls = iter([False, False, True, True])
+    response, summary = run(world, records, out_of_time=lambda: next(calls))
+    assert failures(response) == [seq(3), seq(4)] and summary.applied == 2
+
+
+def test_the_version_cache_skips_known_stale_records_without_a_request(world):
+    dynamodb, _, _ = world
+    cache, counted = VersionCache(), Faulty(dynamodb, lambda n, p: None)
+    records = [kinesis_record(agent_event(1, T0 + timedelta(seconds=i)), i) for i in range(1, 4)]
+    run(world, records, counted, cache)
+    run(world, records[1:], counted, cache)
+    assert counted.calls.count("put_item") == 1
+
+
+# Dead letters: once per record, with a reason and a pointer, whatever the record's size.
+
+
+def test_poison_is_dead_lettered_once_across_retries_of_its_batch(world):
+    dynamodb, sqs, queue_url = world
     records = [
-        kinesis_record(contact_record("c-1", T0), 1),
+        kinesis_record(agent_event(1, T0), 1),
         kinesis_record("{broken", 2),
-        kinesis_record(agent_event(2, T0, status="Break"), 3),
+        kinesis_record(agent_event(2, T0), 3),
     ]
-    assert run(records, dynamodb, sqs, queue_url) == {"batchItemFailures": []}
-    (letter,) = dead_letters(sqs, queue_url)
-    assert letter["sequenceNumber"] == f"{2:056d}" and letter["reason"].startswith("JSONDecodeError")
-    assert agent_status(dynamodb, 2)["status"] == "Break"
-    assert "Item" in dynamodb.get_item(TableName="acme-contacts", Key={"contactId": {"S": "c-1"}})
+    throttle_first = {"left": 2}
+
+    def throttle(name, _params):
+        if name == "put_item" and throttle_first["left"]:
+            throttle_first["left"] -= 1
+            return "ThrottlingException"
+        return None
+
+    flaky = Faulty(dynamodb, throttle)
+    for _attempt in range(3):
+        response, _ = run(world, records, flaky)
+        if not failures(response):
+            break
+        records = [r for r in records if r["kinesis"]["sequenceNumber"] >= min(failures(response))]
+    assert failures(response) == []
+    (letter,) = drain(sqs, queue_url)
+    assert letter["sequenceNumber"] == seq(2) and letter["reason"].startswith("not base64-encoded JSON")
+    assert (letter["stream"], letter["shard"]) == (records[0]["eventSourceARN"], "shardId-000000000000")
 
 
-class Flaky:
-    """A DynamoDB client that leaves some batch items unprocessed and throttles some puts."""
+def test_a_record_too_large_for_one_message_is_trimmed_and_points_to_the_stream(world):
+    _dynamodb, sqs, queue_url = world
+    huge = [kinesis_record("x" * 900_000, n) for n in (1, 2, 3)]
+    response, summary = run(world, huge)
+    assert failures(response) == [] and summary.dead_lettered == 3
+    letters = drain(sqs, queue_url)
+    assert sorted(letter["sequenceNumber"] for letter in letters) == [seq(1), seq(2), seq(3)]
+    assert all(letter["truncated"] and letter["dataChars"] == len(huge[0]["kinesis"]["data"]) for letter in letters)
+    assert base64.b64decode(huge[0]["kinesis"]["data"])[:3] == b"xxx"
 
-    def __init__(self, client, unprocessed_rounds: int = 1, throttles: int = 1) -> None:
-        self.client, self.unprocessed_rounds, self.throttles = client, unprocessed_rounds, throttles
 
-    def __getattr__(self, name):
-        return getattr(self.client, name)
+def test_when_the_queue_or_the_ledger_fails_poison_is_retried_not_lost_or_duplicated(world):
+    dynamodb, sqs, queue_url = world
+    records = [kinesis_record("nope", 1), kinesis_record(agent_event(1, T0), 2)]
+    ledger_down = Faulty(
+        dynamodb, lambda n, p: "ProvisionedThroughputExceededException" if n == "batch_get_item" else None
+    )
+    response, _ = run(world, records, ledger_down)
+    assert failures(response) == [seq(1)] and drain(sqs, queue_url) == []
 
-    def batch_write_item(self, RequestItems):
-        if self.unprocessed_rounds:
-            self.unprocessed_rounds -= 1
-            held = {table: entries[len(entries) // 2 :] for table, entries in RequestItems.items()}
-            sent = {
-                table: entries[: len(entries) // 2]
-                for table, entries in RequestItems.items()
-                if entries[: len(entries) // 2]
-            }
-            if sent:
-                self.client.batch_write_item(RequestItems=sent)
-            return {"UnprocessedItems": held}
-        return self.client.batch_write_item(RequestItems=RequestItems)
-
-    def put_item(self, **kwargs):
-        if self.throttles:
-            self.throttles -= 1
-            raise ClientError(
-                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "PutItem"
+    class QueueDown:
+        def send_message_batch(self, **_params):
+            raise __import__("botocore.exceptions").exceptions.ClientError(
+                {"Error": {"Code": "InternalError"}}, "SendMessageBatch"
             )
-        return self.client.put_item(**kwargs)
+
+    store, queue = store_and_queue(dynamodb, QueueDown(), queue_url)
+    response, summary = handler.process({"Records": records}, store, queue)
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == [seq(1)] and summary.failed == 1
+    assert failures(run(world, records)[0]) == []
+    assert [letter["sequenceNumber"] for letter in drain(sqs, queue_url)] == [seq(1)]
 
 
-def test_unprocessed_items_are_retried_within_the_invocation(aws):
-    dynamodb, sqs, queue_url = aws
-    records = [kinesis_record(agent_event(agent, T0, status="Break"), agent) for agent in range(30)]
-    assert run(records, dynamodb, sqs, queue_url, client=Flaky(dynamodb, unprocessed_rounds=2, throttles=0)) == {
-        "batchItemFailures": []
-    }
-    assert all(agent_status(dynamodb, agent)["status"] == "Break" for agent in range(30))
-
-
-def test_throttled_writes_are_reported_and_land_on_the_retry(aws):
-    dynamodb, sqs, queue_url = aws
-    records = [kinesis_record(agent_event(5, T0, status="Lunch"), 1, partition_key="not-the-agent")]
-    flaky = Flaky(dynamodb, unprocessed_rounds=0, throttles=1)
-    assert run(records, dynamodb, sqs, queue_url, client=flaky) == {
-        "batchItemFailures": [{"itemIdentifier": f"{1:056d}"}]
-    }
-    assert run(records, dynamodb, sqs, queue_url, client=flaky) == {"batchItemFailures": []}
-    assert agent_status(dynamodb, 5)["status"] == "Lunch"
-
-
-def test_shuffled_batches_with_duplicates_and_poison_lose_nothing(aws):
-    """Every valid event ends applied as the newest state; in == out + dead-lettered."""
-    dynamodb, sqs, queue_url = aws
-    bodies = AgentWorkload(agents=25, events=600, seed=3).generate()
-    records = [kinesis_record(body, index) for index, body in enumerate(bodies)]
-    poison = [kinesis_record("garbage", 10_000 + index) for index in range(7)]
-    rng = random.Random(11)
-    delivered = records + rng.sample(records, 150) + poison
-    rng.shuffle(delivered)
-    flaky = Flaky(dynamodb, unprocessed_rounds=3, throttles=2)
-    dead_lettered = 0
-    for batch_start in range(0, len(delivered), 100):
-        batch = delivered[batch_start : batch_start + 100]
-        for _attempt in range(3):
-            response, summary = run_counted(batch, dynamodb, sqs, queue_url, client=flaky)
-            dead_lettered += summary.dead_lettered
-            failures = {f["itemIdentifier"] for f in response["batchItemFailures"]}
-            if not failures:
-                break
-            batch = [r for r in batch if r["kinesis"]["sequenceNumber"] >= min(failures)]
-        assert not failures
-    letters = dead_letters(sqs, queue_url)
-    assert len(letters) == dead_lettered >= len(poison)
-    assert {letter["sequenceNumber"] for letter in letters} == {r["kinesis"]["sequenceNumber"] for r in poison}
-    newest: dict[str, dict] = {}
-    for body in bodies:
-        if body["EventType"] == "HEART_BEAT":
-            continue
-        current = newest.get(body["AgentARN"])
-        if current is None or (body["EventTimestamp"], body["EventId"]) > (
-            current["EventTimestamp"],
-            current["EventId"],
-        ):
-            newest[body["AgentARN"]] = body
-    for arn, body in newest.items():
-        agent = int(arn.rsplit("/", 1)[-1][:8])
-        stored = agent_status(dynamodb, agent)
-        assert stored["status"] == body["CurrentAgentSnapshot"]["AgentStatus"]["Name"]
-        assert stored["eventTimestamp"] == body["EventTimestamp"]
-
-
-def test_the_lambda_entry_point_reads_its_environment_and_reports_failures(aws, monkeypatch, capsys):
-    dynamodb, sqs, queue_url = aws
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    assert dead_letters(sqs, queue_url) == []
-    monkeypatch.setenv("CONTACTS_TABLE", TABLES["contacts"])
-    monkeypatch.setenv("AGENT_STATE_TABLE", TABLES["agent_state"])
-    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", queue_url)
+def test_the_lambda_entry_point_reads_its_environment(world, monkeypatch, capsys):
+    _dynamodb, sqs, queue_url = world
+    for key, value in {
+        "AWS_REGION": REGION,
+        "CONTACTS_TABLE": TABLES["contacts"],
+        "AGENT_STATE_TABLE": TABLES["agent_state"],
+        "DEAD_LETTER_QUEUE_URL": queue_url,
+        "DEAD_LETTER_LEDGER_TABLE": "acme-dead-letter-ledger",
+    }.items():
+        monkeypatch.setenv(key, value)
     event = {"Records": [kinesis_record(agent_event(9, T0, status="Break"), 1), kinesis_record("nope", 2)]}
-    assert handler.handler(event, None) == {"batchItemFailures": []}
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 50_000
+
+    assert handler.handler(event, Context()) == {"batchItemFailures": []}
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert (summary["records"], summary["applied"], summary["dead_lettered"]) == (2, 1, 1)
-    assert agent_status(dynamodb, 9)["status"] == "Break"
-    assert [letter["sequenceNumber"] for letter in dead_letters(sqs, queue_url)] == [f"{2:056d}"]
+    assert agent_item(world, 9)["status"] == "Break"
+    assert [letter["sequenceNumber"] for letter in drain(sqs, queue_url)] == [seq(2)]

@@ -1,4 +1,11 @@
-"""One evaluation: observe, decide, apply to every traffic distribution group, record (thin adapters)."""
+"""One evaluation: observe, decide, record the intent, apply to every traffic group, audit, alert (thin).
+
+The order is what makes a failure safe: the controller's item (memory and the shift about to be made) is
+written before any UpdateTrafficDistribution call, so a change that takes effect is always on record; each
+group's write is attempted and its outcome kept, so one failing group never hides the groups that moved;
+the audit item and the alert always go out; and only then does a failure fail the invocation (Lambda's
+Errors metric is alarmed, and asynchronous invocations are retried).
+"""
 
 import json
 import time
@@ -6,11 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from decisions import FAILOVER, FORCE, NONE, Decision, Observation, Settings, Split, decide
+from decisions import NONE, Decision, Observation, Settings, Traffic, decide
 from desired import Desired, parse_desired
 from health import read_health
 from store import ConfigTable
-from traffic_api import read_split, write_split
+from traffic_api import error_code, read_traffic, write_split
+
+WRITTEN = "written"
+
+
+class EvaluationFailed(Exception):
+    """Something the evaluation had to do failed; everything else was still done and recorded."""
 
 
 @dataclass(frozen=True)
@@ -31,18 +44,29 @@ class Clients:
     sleep: Callable[[float], None] = field(default=time.sleep)
 
 
-def group_targets(desired: Desired, effective_default: Split, own_region: str, both_healthy: bool) -> dict[str, Split]:
-    """Custom groups follow the default group: all to this region when it holds all traffic, their own
-    desired split once the default group is back on its desired split with both regions healthy."""
-    all_here = Split.all_to(own_region, desired.regions)
-    if effective_default.telephony == all_here.telephony and desired.default.telephony != all_here.telephony:
-        return {g.arn: Split(telephony=all_here.telephony, agents=all_here.agents) for g in desired.groups}
-    if effective_default == desired.default and both_healthy:
-        return {g.arn: g.split for g in desired.groups}
-    return {}
+def apply(clients: Clients, decision: Decision, traffic: Traffic) -> dict[str, str]:
+    """Write every group the decision changes; the outcome per group ARN: written, or the error code."""
+    outcomes = {}
+    for arn in decision.writes:
+        assert decision.target is not None, "writes come with a target"
+        try:
+            split = decision.target.split(arn)
+            write_split(clients.connect, arn, split, is_default=arn == traffic.default_arn, sleep=clients.sleep)
+            outcomes[arn] = WRITTEN
+        except Exception as error:  # each group's outcome is recorded; the evaluation fails at the end
+            outcomes[arn] = error_code(error)
+    return outcomes
 
 
-def _emit_metrics(env: ControllerEnv, decision: Decision, own_share: int, now: float) -> None:
+def _after(current: Traffic, decision: Decision, outcomes: dict[str, str]) -> Traffic:
+    if decision.target is None:
+        return current
+    splits = dict(current.splits)
+    splits.update({arn: decision.target.split(arn) for arn, outcome in outcomes.items() if outcome == WRITTEN})
+    return Traffic.of(current.default_arn, splits)
+
+
+def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int, errors: int, now: float) -> None:
     """CloudWatch Embedded Metric Format: metrics from the log line, no PutMetricData permission needed."""
     print(
         json.dumps(
@@ -56,69 +80,89 @@ def _emit_metrics(env: ControllerEnv, decision: Decision, own_share: int, now: f
                             "Metrics": [
                                 {"Name": "TrafficShift", "Unit": "Count"},
                                 {"Name": "OwnRegionTelephonyShare", "Unit": "Percent"},
+                                {"Name": "ControllerErrors", "Unit": "Count"},
                             ],
                         }
                     ],
                 },
                 "ControllerRegion": env.own_region,
-                "TrafficShift": 0 if decision.action == NONE else 1,
+                "TrafficShift": int(moved),
                 "OwnRegionTelephonyShare": own_share,
-                "action": decision.action,
-                "reason": decision.reason,
+                "ControllerErrors": errors,
+                "action": action,
             }
         )
     )
 
 
+def _publish(clients: Clients, env: ControllerEnv, subject: str, message: dict[str, Any]) -> None:
+    clients.sns.publish(
+        TopicArn=env.topic_arn, Subject=f"connectdr {env.own_region}: {subject}"[:100], Message=json.dumps(message)
+    )
+
+
 def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]:
     """Run the decision once and carry it out; returns what was decided and done."""
-    store = ConfigTable(clients.table, env.own_region)
-    desired = parse_desired(store.desired(), now)
+    store = ConfigTable(clients.table, env.own_region, env.other_region)
     own_health, _ = read_health(clients.cloudwatch[env.own_region], env.health_alarm)
     other_health, other_since = read_health(clients.cloudwatch[env.other_region], env.health_alarm)
-    peer_report, peer_at = store.peer_report(env.other_region)
-    current = read_split(clients.connect, desired.default_arn, clients.sleep)
+    memory, peer = store.memory(), store.peer()
+    try:
+        desired: Desired = parse_desired(store.desired(), now)
+    except LookupError as missing:
+        store.save(memory, own_health, now)
+        return {"action": NONE, "reason": f"waiting: {missing}"}
+    current, changed_at = read_traffic(clients.connect, desired.traffic)
+    observation = Observation(own_health, other_health, other_since, peer, changed_at)
     decision = decide(
-        desired=desired.default,
+        desired=desired.traffic,
         current=current,
         own_region=env.own_region,
         other_region=env.other_region,
-        observation=Observation(own_health, other_health, other_since, peer_report, peer_at),
-        memory=store.memory(),
+        observation=observation,
+        memory=memory,
         override=desired.override,
         now=now,
         settings=env.settings,
     )
-    store.remember(decision.memory, own_health, now)
-    written: list[str] = []
-    if decision.target is not None:
-        write_split(clients.connect, desired.default_arn, decision.target, is_default=True, sleep=clients.sleep)
-        written.append(desired.default_arn)
-        store.record_shared(decision.memory, decision, now)
-    effective = decision.target or current
-    both_healthy = own_health == other_health == "healthy"
-    for arn, target in group_targets(desired, effective, env.own_region, both_healthy).items():
-        if read_split(clients.connect, arn, clients.sleep) != target:
-            write_split(clients.connect, arn, target, is_default=False, sleep=clients.sleep)
-            written.append(arn)
-    details = {
-        "health": {env.own_region: own_health, env.other_region: other_health},
-        "peerReport": peer_report,
+    store.save(decision.memory, own_health, now, decision.other_view)
+    outcomes = apply(clients, decision, desired.traffic)
+    moved = [arn for arn, outcome in outcomes.items() if outcome == WRITTEN]
+    failed = {arn: outcome for arn, outcome in outcomes.items() if outcome != WRITTEN}
+    after = _after(current, decision, outcomes)
+    record = {
+        "action": decision.action if moved else NONE,
+        "decided": decision.action,
+        "reason": decision.reason,
+        "condition": decision.condition,
+        "health": {env.own_region: observation.own, env.other_region: observation.other},
+        "peerReport": observation.peer.health if observation.peer else None,
         "window": desired.window,
         "desiredVersion": desired.version,
-        "before": current.telephony,
-        "after": effective.telephony,
-        "written": written,
+        "before": current.default.telephony,
+        "after": after.default.telephony,
+        "written": moved,
+        "failed": failed,
     }
-    store.audit(decision, now, details)
-    if written or decision.action in (FAILOVER, FORCE):
-        subject = f"connectdr {env.own_region}: {decision.action}"[:100]
-        clients.sns.publish(
-            TopicArn=env.topic_arn, Subject=subject, Message=json.dumps({"reason": decision.reason, **details})
-        )
+    problems = [f"{arn}: {code}" for arn, code in failed.items()]
+    for step, run in (
+        ("audit", lambda: store.audit(record, now)),
+        ("alert", lambda: _alert(clients, env, decision, record, bool(moved))),
+    ):
+        try:
+            run()
+        except Exception as error:  # the other steps still run; the invocation fails at the end
+            problems.append(f"{step}: {error_code(error)}")
+    _emit_metrics(env, record["action"], bool(moved), after.default.share_of(env.own_region), len(problems), now)
+    if problems:
+        raise EvaluationFailed(f"{decision.action}: {decision.reason}; failed: {'; '.join(problems)}")
+    return {**record, "alert": decision.alert}
+
+
+def _alert(clients: Clients, env: ControllerEnv, decision: Decision, record: dict[str, Any], moved: bool) -> None:
+    """A message when traffic moved, or when the condition needing attention changed; never every minute."""
+    if moved:
+        failed = f" ({len(record['failed'])} group(s) failed)" if record["failed"] else ""
+        _publish(clients, env, f"{decision.action}{failed}", record)
     elif decision.alert:
-        clients.sns.publish(
-            TopicArn=env.topic_arn, Subject=f"connectdr {env.own_region}: attention"[:100], Message=decision.reason
-        )
-    _emit_metrics(env, decision, effective.share_of(env.own_region), now)
-    return {"action": decision.action, "reason": decision.reason, "alert": decision.alert, **details}
+        _publish(clients, env, f"attention: {decision.condition}", record)

@@ -1,14 +1,25 @@
 """The failover controller's decision rules: a pure function of what it observes and remembers.
 
-One controller runs in each region. A controller only ever moves traffic toward its own healthy region
-(failover) or restores the desired split; it never sends traffic to a region it sees unhealthy, never
-shifts while its own region is unhealthy or its view is unclear, fails back only after N consecutive
-healthy evaluations and a cooldown, and lets a manual override force or freeze the split.
+One controller runs in each region and both apply these rules. A controller only moves traffic toward its
+own healthy region (failover) or to the desired split (restore); it never adds traffic to a region it does
+not see healthy and never shifts while its own region is unhealthy or unknown. A peer region whose alarms
+cannot be read and whose controller is silent (a dark region, or a cut link: the two look alike) counts as
+failed only for the designated tie-breaker, so two controllers that cannot see each other never both act.
+A controller never undoes a change it cannot explain: after seeing the split changed by someone else, it
+moves traffic only by a failover until the peer's record of that change is readable. Failback after a
+failover waits for N healthy evaluations and a cooldown; a new desired split applies at once. A manual
+override forces all traffic to one region or freezes the split. Every outcome carries its reason in words,
+and a condition code so that alerts go out when the condition changes, not every minute.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 HEALTHY, UNHEALTHY, UNKNOWN = "healthy", "unhealthy", "unknown"
+DISPUTED, SILENT, REPORTED_HEALTHY = "disputed", "silent", "healthy by its report only"
+"""Views of the peer region beyond the three alarm states: its alarm and its controller disagree; its alarm
+is unreadable and its controller silent (and this controller is not the tie-breaker); or its alarm is
+unreadable and only its controller's report says healthy (not enough to send it more calls)."""
 NONE, FAILOVER, RESTORE, FORCE = "none", "failover", "restore", "force"
 
 
@@ -21,13 +32,75 @@ class Split:
     sign_in: dict[str, bool] | None = None
 
     @staticmethod
-    def all_to(region: str, regions: tuple[str, str]) -> "Split":
-        """Every contact, agent and sign-in to one region."""
+    def all_to(region: str, regions: tuple[str, str], *, with_sign_in: bool = True) -> "Split":
+        """Every contact and agent (and sign-in, on the default group) to one region."""
         share = {name: 100 if name == region else 0 for name in regions}
-        return Split(telephony=share, agents=dict(share), sign_in={name: name == region for name in regions})
+        sign_in = {name: name == region for name in regions} if with_sign_in else None
+        return Split(telephony=share, agents=dict(share), sign_in=sign_in)
 
     def share_of(self, region: str) -> int:
         return self.telephony.get(region, 0)
+
+    def in_effect(self, current: "Split") -> bool:
+        """Whether `current`, as GetTrafficDistribution reports it, already carries this split. Only the
+        parts this split sets are compared (the controller writes nothing else), and a part the service does
+        not report is not held against it."""
+        if current.telephony != self.telephony:
+            return False
+        agents_differ = self.agents is not None and current.agents is not None and current.agents != self.agents
+        sign_in_differs = self.sign_in is not None and current.sign_in is not None and current.sign_in != self.sign_in
+        return not (agents_differ or sign_in_differs)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The split of every traffic distribution group of the instance, by ARN; only the default group takes
+    sign-in. The controller moves all groups together, so no group is left on a failed region."""
+
+    default_arn: str
+    splits: tuple[tuple[str, Split], ...]
+
+    @staticmethod
+    def of(default_arn: str, splits: Mapping[str, Split]) -> "Traffic":
+        return Traffic(default_arn, tuple(sorted(splits.items())))
+
+    @property
+    def default(self) -> Split:
+        return self.split(self.default_arn)
+
+    def split(self, arn: str) -> Split:
+        return dict(self.splits)[arn]
+
+    def all_to(self, region: str, regions: tuple[str, str]) -> "Traffic":
+        return Traffic.of(
+            self.default_arn,
+            {arn: Split.all_to(region, regions, with_sign_in=arn == self.default_arn) for arn, _ in self.splits},
+        )
+
+    def adds_to(self, region: str, current: "Traffic") -> bool:
+        """Whether this target gives the region a larger telephony share than `current` in any group."""
+        found = dict(current.splits)
+        return any(
+            arn not in found or split.share_of(region) > found[arn].share_of(region) for arn, split in self.splits
+        )
+
+    def carries(self, region: str) -> bool:
+        """Whether any group sends contacts to the region."""
+        return any(split.share_of(region) > 0 for _, split in self.splits)
+
+    def fingerprint(self) -> str:
+        """Every group's telephony split as one string, to notice a change between two evaluations
+        (telephony is what every write changes and what the service always reports)."""
+        return ";".join(f"{arn}={sorted(split.telephony.items())}" for arn, split in self.splits)
+
+    def with_writes(self, target: "Traffic", arns: tuple[str, ...]) -> "Traffic":
+        """This traffic once `target`'s split is written to the groups `arns`."""
+        return Traffic.of(self.default_arn, {**dict(self.splits), **{arn: target.split(arn) for arn in arns}})
+
+    def pending_in(self, current: "Traffic") -> tuple[str, ...]:
+        """The groups whose split `current` does not carry yet: what a write must change."""
+        found = dict(current.splits)
+        return tuple(arn for arn, split in self.splits if arn not in found or not split.in_effect(found[arn]))
 
 
 @dataclass(frozen=True)
@@ -35,36 +108,73 @@ class Settings:
     healthy_evaluations_before_failback: int = 5
     cooldown_seconds: float = 600.0
     unknown_evaluations_as_unhealthy: int = 3
-    peer_report_stale_seconds: float = 180.0
+    peer_report_stale_seconds: float = 150.0
+    """The peer sweeps every minute: a report older than two and a half sweeps means a silent controller."""
     evaluation_interval_seconds: float = 55.0
-    """Healthy (and unknown) evaluations count at most once per interval (the one-minute sweep), so the
-    extra invocations an alarm change causes do not shorten the hysteresis."""
+    """Healthy and unknown evaluations count at most once per interval (the one-minute sweep), so the extra
+    invocations an alarm change, a retry or a reconcile causes do not shorten the hysteresis."""
+    streak_gap_seconds: float = 150.0
+    """A streak counts consecutive sweeps: a longer gap (the controller or its region was down) restarts it."""
+    tie_breaker: bool = False
+    """Whether this controller acts on a peer region it can neither read nor hear from. Exactly one of the
+    two controllers is the tie-breaker."""
+
+
+@dataclass(frozen=True)
+class ShiftRecord:
+    """The last shift and why, kept by both controllers: each writes its own copy, the newest (`at`) wins."""
+
+    at: float | None = None
+    last_shift_at: float | None = None
+    failed_away_from: str | None = None
+    forced: bool = False
+    """The last shift was a manual override: ending it restores at once (drills, maintenance)."""
+
+    def newer_than(self, other: "ShiftRecord") -> bool:
+        return self.at is not None and (other.at is None or self.at > other.at)
+
+
+@dataclass(frozen=True)
+class PeerReport:
+    """The peer controller's latest own item, read from the config table (replicated from its region)."""
+
+    health: str
+    """Its reading of its own region's health alarm."""
+    at: float
+    shift: ShiftRecord = ShiftRecord()
+    view_of_you: str | None = None
+    """How it sees this controller's region (`peer_view` from its side): traffic is not moved back here
+    while the peer would count this region as failed and move it away again."""
 
 
 @dataclass(frozen=True)
 class Observation:
-    """One evaluation's view: each region's health from its composite alarm, and the peer controller's own
-    latest report on its region (written to the config table, so it survives this controller's view)."""
+    """One evaluation's view: each region's composite health alarm, the peer's report, and when the
+    service says the traffic distribution last changed (GetTrafficDistribution's LastFailoverTime)."""
 
     own: str
     other: str
     other_unhealthy_since: float | None = None
-    peer_report: str | None = None
-    peer_report_at: float | None = None
+    peer: PeerReport | None = None
+    traffic_changed_at: float | None = None
 
 
 @dataclass(frozen=True)
 class Memory:
-    """What the controller carries between evaluations (persisted in the config table)."""
+    """What the controller carries between evaluations (persisted in its own item of the config table)."""
 
     healthy_streak: tuple[tuple[str, int], ...] = ()
     counted_at: tuple[tuple[str, float], ...] = ()
     other_unknown_streak: int = 0
     unknown_counted_at: float | None = None
-    last_shift_at: float | None = None
-    failed_away_from: str | None = None
-    forced: bool = False
-    """The last shift was a manual override; ending the override restores at once (drills, maintenance)."""
+    alerted: str | None = None
+    """The condition the last alert was about; an alert goes out when the condition changes."""
+    shift: ShiftRecord = ShiftRecord()
+    seen: str | None = None
+    """The traffic distribution as this controller last saw or made it (`Traffic.fingerprint`)."""
+    unexplained_since: float | None = None
+    """When this controller found the distribution changed by someone else and has not yet seen a report of
+    the peer written after that: the peer records every shift before making it, so that report explains it."""
 
     def streak(self, region: str) -> int:
         return dict(self.healthy_streak).get(region, 0)
@@ -79,30 +189,56 @@ class Override:
 @dataclass(frozen=True)
 class Decision:
     action: str
-    target: Split | None
+    target: Traffic | None
+    writes: tuple[str, ...]
+    """The groups to write (ARNs): those whose current split differs from the target."""
+    other_view: str
+    """How this controller sees the peer region (reported to the peer as its `view_of_you`)."""
     reason: str
+    condition: str | None
+    """What needs an operator's attention, as a stable code; None when nothing does."""
     alert: bool
+    """The condition is new: tell the operator (a shift is always reported, by whoever writes it)."""
     memory: Memory
 
 
-def _observe(
-    memory: Memory, own_region: str, other_region: str, observation: Observation, now: float, settings: Settings
+def _fresh(peer: PeerReport | None, now: float, settings: Settings) -> bool:
+    return peer is not None and now - peer.at <= settings.peer_report_stale_seconds
+
+
+def _merge_peer_shift(memory: Memory, peer: PeerReport | None) -> Memory:
+    return replace(memory, shift=peer.shift) if peer is not None and peer.shift.newer_than(memory.shift) else memory
+
+
+def _due(counted_at: float | None, now: float, settings: Settings) -> bool:
+    return counted_at is None or now - counted_at >= settings.evaluation_interval_seconds
+
+
+def _next(streak: int, counted_at: float | None, now: float, settings: Settings) -> int:
+    """A streak grows by one per interval; after a gap (no evaluation ran) it starts again at one."""
+    consecutive = counted_at is not None and now - counted_at <= settings.streak_gap_seconds
+    return streak + 1 if consecutive else 1
+
+
+def _count(
+    memory: Memory, regions: tuple[str, str], observation: Observation, now: float, settings: Settings
 ) -> Memory:
+    """Healthy streaks from the alarms (positive evidence only), and for how many sweeps the peer's alarm
+    has been unreadable."""
     streaks, counted = dict(memory.healthy_streak), dict(memory.counted_at)
-    for region, health in ((own_region, observation.own), (other_region, observation.other)):
+    for region, health in zip(regions, (observation.own, observation.other), strict=True):
         if health != HEALTHY:
             streaks[region] = 0
             counted.pop(region, None)
-        elif region not in counted or now - counted[region] >= settings.evaluation_interval_seconds:
-            streaks[region] = streaks.get(region, 0) + 1
+        elif _due(counted.get(region), now, settings):
+            streaks[region] = _next(streaks.get(region, 0), counted.get(region), now, settings)
             counted[region] = now
     unknown, unknown_at = 0, None
     if observation.other == UNKNOWN:
-        due = (
-            memory.unknown_counted_at is None or now - memory.unknown_counted_at >= settings.evaluation_interval_seconds
-        )
-        unknown = memory.other_unknown_streak + 1 if due else memory.other_unknown_streak
-        unknown_at = now if due else memory.unknown_counted_at
+        last = memory.unknown_counted_at
+        due = _due(last, now, settings)
+        unknown = _next(memory.other_unknown_streak, last, now, settings) if due else memory.other_unknown_streak
+        unknown_at = now if due else last
     return replace(
         memory,
         healthy_streak=tuple(sorted(streaks.items())),
@@ -112,21 +248,40 @@ def _observe(
     )
 
 
-def _peer_disputes(observation: Observation, now: float, settings: Settings) -> bool:
-    """The peer reported its region healthy after our alarm says it went bad, and recently: wait."""
-    if observation.peer_report != HEALTHY or observation.peer_report_at is None:
-        return False
-    fresh = now - observation.peer_report_at <= settings.peer_report_stale_seconds
-    after_alarm = (
-        observation.other_unhealthy_since is None or observation.peer_report_at > observation.other_unhealthy_since
-    )
-    return fresh and after_alarm
+def _notice_changes(memory: Memory, current: Traffic, peer: PeerReport | None, now: float) -> Memory:
+    seen, unexplained = current.fingerprint(), memory.unexplained_since
+    if memory.seen is not None and seen != memory.seen:
+        unexplained = now
+    if unexplained is not None and peer is not None and peer.at > unexplained:
+        unexplained = None
+    return replace(memory, seen=seen, unexplained_since=unexplained)
+
+
+def peer_view(observation: Observation, memory: Memory, now: float, settings: Settings) -> tuple[str, str]:
+    """The peer region's health as this controller may act on it, and the evidence in words."""
+    peer = observation.peer
+    fresh = _fresh(peer, now, settings)
+    if observation.other == UNHEALTHY:
+        since = observation.other_unhealthy_since
+        if fresh and peer is not None and peer.health == HEALTHY and (since is None or peer.at > since):
+            return DISPUTED, "its alarm is in ALARM but its controller has reported it healthy since"
+        return UNHEALTHY, "its health alarm is in ALARM"
+    if observation.other == HEALTHY:
+        return HEALTHY, "its health alarm is OK"
+    if fresh and peer is not None:
+        return peer.health, f"its alarm is unreadable; its controller reports it {peer.health}"
+    count = f"{memory.other_unknown_streak}/{settings.unknown_evaluations_as_unhealthy}"
+    if memory.other_unknown_streak < settings.unknown_evaluations_as_unhealthy:
+        return UNKNOWN, f"alarm unreadable ({count} evaluations) and controller silent"
+    if settings.tie_breaker:
+        return UNHEALTHY, f"alarm unreadable and controller silent ({count}); this controller is the tie-breaker"
+    return SILENT, f"alarm unreadable and controller silent ({count})"
 
 
 def decide(
     *,
-    desired: Split,
-    current: Split,
+    desired: Traffic,
+    current: Traffic,
     own_region: str,
     other_region: str,
     observation: Observation,
@@ -135,57 +290,109 @@ def decide(
     now: float,
     settings: Settings,
 ) -> Decision:
-    """The new split (or none) for the default traffic distribution group, with the reason."""
+    """The target split of every traffic distribution group (or none), with the reason."""
     regions = (own_region, other_region)
-    memory = _observe(memory, own_region, other_region, observation, now, settings)
+    memory = _count(_merge_peer_shift(memory, observation.peer), regions, observation, now, settings)
+    memory = _notice_changes(memory, current, observation.peer, now)
+    other, evidence = peer_view(observation, memory, now, settings)
 
-    def hold(reason: str, alert: bool = False) -> Decision:
-        return Decision(NONE, None, reason, alert, memory)
+    def outcome(
+        action: str, target: Traffic | None, reason: str, condition: str | None, remembered: Memory
+    ) -> Decision:
+        writes = target.pending_in(current) if target is not None else ()
+        alert = condition is not None and condition != remembered.alerted
+        remembered = replace(remembered, alerted=condition)
+        view = REPORTED_HEALTHY if other == HEALTHY and observation.other != HEALTHY else other
+        return Decision(action, target, writes, view, reason, condition, alert, remembered)
 
-    def shift(action: str, target: Split, reason: str, failed_away_from: str | None) -> Decision:
-        if target == current:
-            return Decision(NONE, None, f"{reason} (already in effect)", action == FAILOVER, memory)
-        moved = replace(memory, last_shift_at=now, failed_away_from=failed_away_from, forced=action == FORCE)
-        return Decision(action, target, reason, action in (FAILOVER, FORCE), moved)
+    def hold(reason: str, condition: str | None = None) -> Decision:
+        return outcome(NONE, None, reason, condition, memory)
+
+    def shift(
+        action: str, target: Traffic, reason: str, condition: str | None, failed_away_from: str | None
+    ) -> Decision:
+        record = replace(memory.shift, failed_away_from=failed_away_from, forced=action == FORCE)
+        if not target.pending_in(current):
+            kept = memory if record == memory.shift else replace(memory, shift=replace(record, at=now))
+            return outcome(NONE, None, f"{reason} (already in effect)", condition, kept)
+        if action != FAILOVER and memory.unexplained_since is not None:
+            return hold(
+                f"the split changed at {memory.unexplained_since:.0f} without a record readable here (the "
+                f"{other_region} controller has not reported since): nothing is undone until it has",
+                "unrecorded-change",
+            )
+        made = current.with_writes(target, target.pending_in(current)).fingerprint()
+        moved = replace(memory, seen=made, shift=replace(record, at=now, last_shift_at=now))
+        return outcome(action, target, reason, condition, moved)
 
     if override.mode == "freeze":
-        return hold("split frozen by override", alert=current != desired)
+        failing = [r for r, h in ((own_region, observation.own), (other_region, other)) if h != HEALTHY]
+        at_risk = [r for r in failing if current.carries(r)]
+        if at_risk:
+            return hold(
+                f"split frozen by override while {', '.join(at_risk)} carries traffic and is not healthy",
+                "frozen-on-unhealthy",
+            )
+        return hold("split frozen by override", "frozen-off-desired" if desired.pending_in(current) else None)
     if observation.own != HEALTHY:
         return hold(
-            f"{own_region} is {observation.own}; a controller only moves traffic toward its own healthy region", True
+            f"{own_region} is {observation.own}; a controller only moves traffic toward its own healthy region",
+            f"own-{observation.own}",
         )
-
-    other = observation.other
-    if other == UNKNOWN and memory.other_unknown_streak >= settings.unknown_evaluations_as_unhealthy:
-        other = UNHEALTHY
-    if other == UNHEALTHY and _peer_disputes(observation, now, settings):
-        return hold(f"{other_region} alarms say unhealthy but its controller reports it healthy since; waiting", True)
-
+    if other == DISPUTED:
+        return hold(f"{other_region}: {evidence}; waiting", "peer-disputes")
+    if override.mode == "force" and override.region == own_region:
+        return shift(FORCE, desired.all_to(own_region, regions), f"override: all traffic to {own_region}", None, None)
     if override.mode == "force":
-        if override.region != own_region:
-            return hold(f"override forces traffic to {override.region}; its controller applies that")
-        return shift(FORCE, Split.all_to(own_region, regions), f"override: all traffic to {own_region}", None)
-
+        if other != HEALTHY:
+            return hold(
+                f"override forces all traffic to {other_region}, which is {other} ({evidence}): calls there may "
+                f"fail; end the override or force {own_region}",
+                "forced-region-unhealthy",
+            )
+        return hold(f"override forces traffic to {other_region}; its controller applies it")
     if other == UNHEALTHY:
-        reason = f"{other_region} unhealthy: all traffic to {own_region}"
-        if current.share_of(own_region) == 100 and desired != current:
-            reason += "; the desired split waits until it recovers"
-        return shift(FAILOVER, Split.all_to(own_region, regions), reason, other_region)
-    if other == UNKNOWN:
-        count = f"{memory.other_unknown_streak}/{settings.unknown_evaluations_as_unhealthy}"
-        return hold(f"health of {other_region} unknown ({count}); no change", True)
-
-    if current == desired:
-        return Decision(
-            NONE, None, "desired split in effect", False, replace(memory, failed_away_from=None, forced=False)
+        reason = f"{other_region} unhealthy ({evidence}): all traffic to {own_region}"
+        return shift(FAILOVER, desired.all_to(own_region, regions), reason, "other-unhealthy", other_region)
+    if other in (UNKNOWN, SILENT):
+        condition = "other-unknown" if other == UNKNOWN else "other-silent"
+        if desired.pending_in(current) and not desired.carries(other_region):
+            reason = f"the desired split sends nothing to {other_region} ({evidence}): applied"
+            return shift(RESTORE, desired, reason, condition, memory.shift.failed_away_from)
+        if other == UNKNOWN:
+            return hold(f"health of {other_region} unknown ({evidence}); no change", condition)
+        return hold(
+            f"{other_region}: {evidence}; it may be down or only unreachable, and only the tie-breaker acts on "
+            f"that: to move traffic here, set an override forcing {own_region} in the desired item of this "
+            f"region's config table (or a desired split sending nothing to {other_region})",
+            condition,
         )
-    if memory.forced:
-        return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None)
-    failed = memory.failed_away_from
-    needed = settings.healthy_evaluations_before_failback
+    if not desired.pending_in(current):
+        cleared = replace(memory.shift, failed_away_from=None, forced=False)
+        kept = memory if cleared == memory.shift else replace(memory, shift=replace(cleared, at=now))
+        return outcome(NONE, None, "desired split in effect", None, kept)
+    if not _fresh(observation.peer, now, settings):
+        return hold(
+            f"both regions healthy, but the {other_region} controller has not reported for "
+            f"{settings.peer_report_stale_seconds:.0f} s: the split changes once its record is readable",
+            "peer-silent",
+        )
+    seen_from_peer = observation.peer.view_of_you if observation.peer else None
+    if desired.adds_to(own_region, current) and seen_from_peer not in (None, HEALTHY):
+        return hold(
+            f"the {other_region} controller sees {own_region} as {seen_from_peer}: traffic comes back here once "
+            f"it reads this region's alarm as healthy (else it would move it away again)",
+            "peer-sees-us-failed",
+        )
+    if desired.adds_to(other_region, current) and observation.other != HEALTHY:
+        return hold(f"{other_region} is {REPORTED_HEALTHY}: it gets more calls once its alarm is readable")
+    if memory.shift.forced:
+        return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None, None)
+    failed, needed = memory.shift.failed_away_from, settings.healthy_evaluations_before_failback
     if failed is not None and memory.streak(failed) < needed:
         return hold(f"{failed} healthy for {memory.streak(failed)}/{needed} evaluations; failback waits")
-    if memory.last_shift_at is not None and now - memory.last_shift_at < settings.cooldown_seconds:
-        remaining = settings.cooldown_seconds - (now - memory.last_shift_at)
-        return hold(f"cooldown after the last shift: {remaining:.0f} s left")
-    return shift(RESTORE, desired, "both regions healthy: desired split", None)
+    changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
+    if failed is not None and changed and now - max(changed) < settings.cooldown_seconds:
+        return hold(f"cooldown after the failover: {settings.cooldown_seconds - (now - max(changed)):.0f} s left")
+    reason = "failback: both regions healthy" if failed else "both regions healthy: the desired split applies"
+    return shift(RESTORE, desired, reason, None, None)

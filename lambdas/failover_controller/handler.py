@@ -2,7 +2,8 @@
 
 Invoked at once by EventBridge when either region's health alarm changes state (the other region's
 events are forwarded to this region's bus), every minute by a schedule as a backstop, and by
-`pulumi up` when the desired split changes.
+`pulumi up` when the desired split changes. Reserved concurrency 1: invocations in one region never
+overlap; every invocation reads the controller's state back from the config table and evaluates in full.
 """
 
 import os
@@ -15,6 +16,7 @@ from controller import Clients, ControllerEnv, evaluate
 from decisions import Settings
 
 QUICK = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=5)
+CONNECT = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
 
 def environment() -> ControllerEnv:
@@ -26,6 +28,7 @@ def environment() -> ControllerEnv:
         settings=Settings(
             healthy_evaluations_before_failback=int(os.environ["HEALTHY_EVALUATIONS_BEFORE_FAILBACK"]),
             cooldown_seconds=float(os.environ["COOLDOWN_SECONDS"]),
+            tie_breaker=os.environ["TIE_BREAKER"] == "true",
         ),
     )
 
@@ -33,12 +36,12 @@ def environment() -> ControllerEnv:
 def handler(event: dict[str, Any], _context: object) -> dict[str, Any]:
     env = environment()
     clients = Clients(
-        connect=boto3.client("connect", config=Config(retries={"mode": "standard", "max_attempts": 1})),
+        connect=boto3.client("connect", config=CONNECT),
         cloudwatch={
             region: boto3.client("cloudwatch", region_name=region, config=QUICK)
             for region in (env.own_region, env.other_region)
         },
-        table=boto3.resource("dynamodb").Table(os.environ["CONFIG_TABLE"]),
-        sns=boto3.client("sns"),
+        table=boto3.resource("dynamodb", config=QUICK).Table(os.environ["CONFIG_TABLE"]),
+        sns=boto3.client("sns", config=QUICK),
     )
     return evaluate(clients, env, time.time())

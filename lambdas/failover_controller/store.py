@@ -1,20 +1,71 @@
-"""The controller's items in the config global table: desired split, memory, the shared shift record, audit."""
+"""The controller's items in the config global table: the desired split (read), its own item, audit.
+
+One writer per item: each controller writes only `pk=controller, sk=<its region>` and its own audit items,
+so the global table's last-writer-wins never has two controllers' writes to choose between. Each reads the
+other's item for the peer report and the shared shift record (the newest record wins). The own item is
+read back on every invocation, so the deployed rules are the pure rules: it holds all of `Memory`.
+"""
 
 import json
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from decisions import Decision, Memory
+from decisions import Memory, PeerReport, ShiftRecord
 
 AUDIT_DAYS = 90
+CONTROLLER_PK = "controller"
+
+
+def shift_document(record: ShiftRecord) -> dict[str, Any]:
+    return {
+        "at": record.at,
+        "lastShiftAt": record.last_shift_at,
+        "failedAwayFrom": record.failed_away_from,
+        "forced": record.forced,
+    }
+
+
+def shift_record(document: dict[str, Any]) -> ShiftRecord:
+    return ShiftRecord(
+        at=document.get("at"),
+        last_shift_at=document.get("lastShiftAt"),
+        failed_away_from=document.get("failedAwayFrom"),
+        forced=bool(document.get("forced", False)),
+    )
+
+
+def memory_document(memory: Memory) -> dict[str, Any]:
+    return {
+        "healthyStreak": dict(memory.healthy_streak),
+        "countedAt": dict(memory.counted_at),
+        "otherUnknownStreak": memory.other_unknown_streak,
+        "unknownCountedAt": memory.unknown_counted_at,
+        "alerted": memory.alerted,
+        "seen": memory.seen,
+        "unexplainedSince": memory.unexplained_since,
+    }
+
+
+def memory_from(document: dict[str, Any]) -> Memory:
+    own = document.get("memory", {})
+    return Memory(
+        healthy_streak=tuple(sorted((region, int(n)) for region, n in own.get("healthyStreak", {}).items())),
+        counted_at=tuple(sorted((region, float(at)) for region, at in own.get("countedAt", {}).items())),
+        other_unknown_streak=int(own.get("otherUnknownStreak", 0)),
+        unknown_counted_at=own.get("unknownCountedAt"),
+        alerted=own.get("alerted"),
+        shift=shift_record(document.get("shift", {})),
+        seen=own.get("seen"),
+        unexplained_since=own.get("unexplainedSince"),
+    )
 
 
 class ConfigTable:
-    """Items under pk traffic/controller/audit; values are JSON in a `document` attribute."""
+    """Items with a JSON `document` attribute: pk=traffic sk=desired (Pulumi's), pk=controller sk=<region>
+    (each controller's memory, report and shift record), pk=audit sk=<time>#<region> (90-day TTL)."""
 
-    def __init__(self, table: Any, region: str) -> None:
-        self.table, self.region = table, region
+    def __init__(self, table: Any, region: str, peer_region: str) -> None:
+        self.table, self.region, self.peer_region = table, region, peer_region
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": pk, "sk": sk}, ConsistentRead=True).get("Item")
@@ -30,54 +81,35 @@ class ConfigTable:
         return document
 
     def memory(self) -> Memory:
-        """Own streaks, plus the shared record of the last shift (either controller may have made it)."""
-        own = self._get("controller", self.region) or {}
-        shared = self._get("traffic", "effective") or {}
-        return Memory(
-            healthy_streak=tuple(
-                sorted((region, int(count)) for region, count in own.get("healthyStreak", {}).items())
-            ),
-            other_unknown_streak=int(own.get("otherUnknownStreak", 0)),
-            unknown_counted_at=own.get("unknownCountedAt"),
-            last_shift_at=shared.get("lastShiftAt"),
-            failed_away_from=shared.get("failedAwayFrom"),
-            forced=bool(shared.get("forced", False)),
-        )
+        return memory_from(self._get(CONTROLLER_PK, self.region) or {})
 
-    def peer_report(self, peer_region: str) -> tuple[str | None, float | None]:
-        peer = self._get("controller", peer_region) or {}
-        return peer.get("selfReport"), peer.get("reportedAt")
+    def peer(self) -> PeerReport | None:
+        """The peer controller's latest report and shift record, as replicated to this region."""
+        document = self._get(CONTROLLER_PK, self.peer_region)
+        if not document or "report" not in document:
+            return None
+        report = document["report"]
+        shift = shift_record(document.get("shift", {}))
+        return PeerReport(report["health"], float(report["at"]), shift, report.get("viewOfPeer"))
 
-    def remember(self, memory: Memory, self_report: str, now: float) -> None:
+    def save(self, memory: Memory, own_health: str, now: float, view_of_peer: str | None = None) -> None:
+        """The controller's whole state, its report on its own region and how it sees the peer's. Written
+        before any traffic change, so a change that takes effect is never missing from the record."""
         self._put(
-            "controller",
+            CONTROLLER_PK,
             self.region,
             {
-                "healthyStreak": dict(memory.healthy_streak),
-                "countedAt": dict(memory.counted_at),
-                "otherUnknownStreak": memory.other_unknown_streak,
-                "unknownCountedAt": memory.unknown_counted_at,
-                "selfReport": self_report,
-                "reportedAt": now,
+                "report": {"health": own_health, "at": now, "viewOfPeer": view_of_peer},
+                "memory": memory_document(memory),
+                "shift": shift_document(memory.shift),
             },
         )
 
-    def record_shared(self, memory: Memory, decision: Decision, now: float) -> None:
-        self._put(
-            "traffic",
-            "effective",
-            {
-                "lastShiftAt": memory.last_shift_at,
-                "failedAwayFrom": memory.failed_away_from,
-                "forced": memory.forced,
-                "action": decision.action,
-                "by": self.region,
-                "at": now,
-                "target": asdict(decision.target) if decision.target else None,
-            },
-        )
-
-    def audit(self, decision: Decision, now: float, details: dict[str, Any]) -> None:
+    def audit(self, document: dict[str, Any], now: float) -> None:
         stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
-        document = {"action": decision.action, "reason": decision.reason, "region": self.region, **details}
-        self._put("audit", f"{stamp}#{self.region}", document, expiresAt=int(now) + AUDIT_DAYS * 86400)
+        self._put(
+            "audit",
+            f"{stamp}#{self.region}",
+            {**document, "region": self.region},
+            expiresAt=int(now) + AUDIT_DAYS * 86400,
+        )

@@ -1,25 +1,36 @@
-"""Amazon Connect traffic distribution calls: read first, write only on change, back off on throttling."""
+"""Amazon Connect traffic distribution calls: read every group first, write only what differs.
+
+Throttling and 5xx errors are retried by botocore (standard mode, see handler.py). A group that is still
+UPDATE_IN_PROGRESS after a recent change answers ResourceConflictException: that is waited out here.
+"""
 
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
-from decisions import Split
+from decisions import Split, Traffic
 
 T = TypeVar("T")
-THROTTLING = frozenset({"TooManyRequestsException", "ThrottlingException"})
+IN_PROGRESS = "ResourceConflictException"
 
 
-def with_backoff(
-    call: Callable[[], T], *, attempts: int = 5, base: float = 0.5, sleep: Callable[[float], None] = time.sleep
+def error_code(error: Exception) -> str:
+    """The AWS error code of a ClientError, else the exception's type name."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "ClientError"))
+    return type(error).__name__
+
+
+def while_in_progress(
+    call: Callable[[], T], *, attempts: int = 4, base: float = 1.0, sleep: Callable[[float], None] = time.sleep
 ) -> T:
-    """UpdateTrafficDistribution's quota is about 2 requests/s: throttling is retried, doubling the wait."""
+    """Retry a call that meets a group still applying its previous change, doubling the wait."""
     for attempt in range(attempts):
         try:
             return call()
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in THROTTLING or attempt == attempts - 1:
+            if error_code(error) != IN_PROGRESS or attempt == attempts - 1:
                 raise
             sleep(base * 2**attempt)
     raise AssertionError("unreachable")
@@ -31,15 +42,27 @@ def _percentages(config: dict[str, Any] | None) -> dict[str, int] | None:
     return {d["Region"]: int(d["Percentage"]) for d in config.get("Distributions", [])}
 
 
-def read_split(client: Any, tdg_arn: str, sleep: Callable[[float], None] = time.sleep) -> Split:
-    """GetTrafficDistribution, as a Split."""
-    response = with_backoff(lambda: client.get_traffic_distribution(Id=tdg_arn), sleep=sleep)
+def read_split(client: Any, tdg_arn: str) -> tuple[Split, float | None]:
+    """GetTrafficDistribution as a Split, and LastFailoverTime (when the distribution last changed)."""
+    response = client.get_traffic_distribution(Id=tdg_arn)
     sign_in = response.get("SignInConfig")
-    return Split(
+    changed = response.get("LastFailoverTime")
+    split = Split(
         telephony=_percentages(response.get("TelephonyConfig")) or {},
         agents=_percentages(response.get("AgentConfig")),
         sign_in={d["Region"]: bool(d["Enabled"]) for d in sign_in["Distributions"]} if sign_in else None,
     )
+    return split, changed.timestamp() if changed else None
+
+
+def read_traffic(client: Any, groups: Traffic) -> tuple[Traffic, float | None]:
+    """The current split of every group in `groups`, and the default group's LastFailoverTime."""
+    splits, changed = {}, None
+    for arn, _ in groups.splits:
+        splits[arn], last_change = read_split(client, arn)
+        if arn == groups.default_arn:
+            changed = last_change
+    return Traffic.of(groups.default_arn, splits), changed
 
 
 def write_split(
@@ -61,4 +84,4 @@ def write_split(
         request["SignInConfig"] = {
             "Distributions": [{"Region": r, "Enabled": e} for r, e in sorted(split.sign_in.items())]
         }
-    with_backoff(lambda: client.update_traffic_distribution(**request), sleep=sleep)
+    while_in_progress(lambda: client.update_traffic_distribution(**request), sleep=sleep)

@@ -1,80 +1,94 @@
 """stream_sync: Connect's contact trace records and agent events (Kinesis) into the global tables.
 
-At-least-once safe: duplicates and replays are stale by version and skipped; within a batch only the
-newest state per key is written; a record that cannot be decoded goes to the dead-letter queue and the
-rest of the batch lands; writes that still fail are reported (ReportBatchItemFailures) so Lambda retries
-from there, bounded by the event source mapping's retry and age limits.
+Every record of a batch ends in exactly one way: written (or already reflected by a newer version), a
+heart-beat skipped, dead-lettered with its reason, or reported as a failure so that Lambda retries it
+(ReportBatchItemFailures: from the lowest failed sequence number), bounded by the event source mapping's
+retry and age limits. Nothing in a batch raises out of the handler for one bad record or a throttled call.
 """
 
+import functools
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from records import Poison, coalesce, decode_batch
-from writer import DynamoStore, apply_changes
+from dead_letters import DeadLetter, DeadLetterQueue
+from records import Record, coalesce, decode_batch
+from writer import DynamoStore, VersionCache, apply_changes
 
-SQS_BATCH_LIMIT = 10
-RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
-
-
-def dead_letter(poison: list[Poison], sqs: Any, queue_url: str) -> list[str]:
-    """Send undecodable records to the DLQ; returns the sequence numbers that could not be sent."""
-    unsent: list[str] = []
-    for start in range(0, len(poison), SQS_BATCH_LIMIT):
-        chunk = poison[start : start + SQS_BATCH_LIMIT]
-        entries = [
-            {
-                "Id": str(index),
-                "MessageBody": json.dumps({"sequenceNumber": p.sequence_number, "reason": p.reason, "data": p.data}),
-                "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "undecodable-record"}},
-            }
-            for index, p in enumerate(chunk)
-        ]
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        unsent.extend(chunk[int(failure["Id"])].sequence_number for failure in response.get("Failed", []))
-    return unsent
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
+RESERVE_MILLIS = 5_000
+"""Time left when writing stops; the rest is reported as failures instead of the invocation timing out."""
+CACHE = VersionCache()
+"""Lives as long as the container: redelivered records it knows to be stale cost no request."""
 
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """Where every record of a batch went: records == applied + heartbeats + dead_lettered + failed."""
+    """Where every record went: records == applied + skipped + dead_lettered + failed."""
 
     records: int
     applied: int
-    heartbeats: int
+    skipped: int
     dead_lettered: int
     failed: int
     items_written: int
     dynamodb_requests: int
 
 
-def process(event: dict[str, Any], store: DynamoStore, sqs: Any, queue_url: str) -> tuple[dict[str, Any], BatchSummary]:
-    """The whole batch: decode, dead-letter poison, coalesce, write; returns the partial batch response."""
-    records = event.get("Records", [])
+def process(
+    event: dict[str, Any],
+    store: DynamoStore,
+    dead_letters: DeadLetterQueue,
+    cache: VersionCache | None = None,
+    out_of_time: Callable[[], bool] = lambda: False,
+) -> tuple[dict[str, Any], BatchSummary]:
+    """The whole batch: decode, coalesce, write, dead-letter; returns the partial batch response."""
+    raw = event.get("Records") if isinstance(event, dict) else None
+    records = [Record.of(item) for item in raw] if isinstance(raw, list) else []
     decoded = decode_batch(records)
-    unsent = dead_letter(decoded.poison, sqs, queue_url) if decoded.poison else []
-    result = apply_changes(coalesce(decoded.changes), store)
-    failed_writes = {seq for change in result.failed for seq in change.sequence_numbers}
-    failures = sorted({*unsent, *failed_writes})
+    result = apply_changes(coalesce(decoded.changes), store, cache, out_of_time)
+    letters = [DeadLetter(p.record, p.reason, p.kind) for p in decoded.poison]
+    letters += [
+        DeadLetter(record, reason, "rejected") for change, reason in result.rejected for record in change.records
+    ]
+    unsent = dead_letters.send(letters) if letters else []
+    failed = [record for change in result.failed for record in change.records] + [letter.record for letter in unsent]
     summary = BatchSummary(
         records=len(records),
-        applied=sum(len(change.sequence_numbers) for change in (*result.written, *result.stale)),
-        heartbeats=len(decoded.skipped),
-        dead_lettered=len(decoded.poison) - len(unsent),
-        failed=len(unsent) + len(failed_writes),
+        applied=sum(len(change.records) for change in (*result.written, *result.stale)),
+        skipped=len(decoded.skipped),
+        dead_lettered=len(letters) - len(unsent),
+        failed=len(failed),
         items_written=len(result.written),
-        dynamodb_requests=result.requests,
+        dynamodb_requests=store.requests,
     )
-    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in failures]}, summary
+    sequences = sorted({record.sequence_number for record in failed})
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sequences]}, summary
 
 
-def handler(event: dict[str, Any], _context: object) -> dict[str, Any]:
+@functools.cache
+def _client(service: str) -> Any:
+    """One client per container: connections and botocore's retry state carry over between invocations."""
+    return boto3.client(service, config=RETRIES)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     region = os.environ["AWS_REGION"]
+    dynamodb = _client("dynamodb")
     tables = {"contacts": os.environ["CONTACTS_TABLE"], "agent_state": os.environ["AGENT_STATE_TABLE"]}
-    store = DynamoStore(boto3.client("dynamodb", config=RETRIES), tables, region)
-    response, summary = process(event, store, boto3.client("sqs", config=RETRIES), os.environ["DEAD_LETTER_QUEUE_URL"])
+    queue = DeadLetterQueue(
+        _client("sqs"), os.environ["DEAD_LETTER_QUEUE_URL"], dynamodb, os.environ["DEAD_LETTER_LEDGER_TABLE"]
+    )
+    response, summary = process(
+        event,
+        DynamoStore(dynamodb, tables, region),
+        queue,
+        CACHE,
+        lambda: context is not None and context.get_remaining_time_in_millis() < RESERVE_MILLIS,
+    )
     print(json.dumps({"summary": asdict(summary)}))
     return response

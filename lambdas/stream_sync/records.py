@@ -1,43 +1,91 @@
-"""Decoding Amazon Connect's Kinesis records into state changes, and coalescing them per key (pure)."""
+"""Decoding Amazon Connect's Kinesis records into state changes, and coalescing them per key (pure).
+
+`decode` never raises: a record that is not a usable contact trace record or agent event becomes Poison
+with the reason in words, and goes to the dead-letter queue while the rest of the batch lands.
+"""
 
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-CONTACTS, AGENT_STATE = "contacts", "agent_state"
-KEY_ATTRIBUTE = {CONTACTS: "contactId", AGENT_STATE: "agentId"}
+from items import (
+    AGENT_STATE,
+    CONTACTS,
+    LONGEST_REGION,
+    MAX_ITEM_BYTES,
+    MAX_KEY_BYTES,
+    item_bytes,
+    item_of,
+)
+
+AGENT_EVENT_TYPES = ("LOGIN", "LOGOUT", "STATE_CHANGE", "HEART_BEAT")
+UNDECODABLE, UNUSABLE, TOO_LARGE = "undecodable", "unusable", "too-large"
+
+
+class Unusable(ValueError):
+    """A record that decodes but cannot become an item; the message says why."""
+
+
+class TooLarge(Unusable):
+    """A record whose item would exceed DynamoDB's item size limit."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One Kinesis record as Lambda delivers it: where it sits in the stream, and its payload (base64)."""
+
+    sequence_number: str
+    shard: str
+    stream: str
+    partition_key: str
+    data: str
+
+    @staticmethod
+    def of(raw: Any) -> "Record":
+        """Whatever the event holds; missing or odd fields become empty strings (never raises)."""
+        raw = raw if isinstance(raw, dict) else {}
+        kinesis = raw.get("kinesis") if isinstance(raw.get("kinesis"), dict) else {}
+        return Record(
+            sequence_number=str(kinesis.get("sequenceNumber", "")),
+            shard=str(raw.get("eventID", "")).split(":", 1)[0],
+            stream=str(raw.get("eventSourceARN", "")),
+            partition_key=str(kinesis.get("partitionKey", "")),
+            data=str(kinesis.get("data", "")),
+        )
 
 
 @dataclass(frozen=True)
 class Change:
-    """The newest known state of one item: which table, its key, an ordering version and the attributes."""
+    """The newest known state of one item: which table, its key, an ordering version and the attributes,
+    and every record it stands for (their sequence numbers are what a failed write reports)."""
 
     table: str
     key: str
     version: str
     attributes: dict[str, Any]
-    sequence_numbers: tuple[str, ...]
-    ordered_by_partition: bool
-    """True when the record's Kinesis partition key is the item key: Lambda then never processes two
-    batches holding this key at once, so an unconditional batch write after a version check is safe."""
+    records: tuple[Record, ...]
+
+    @property
+    def sequence_numbers(self) -> tuple[str, ...]:
+        return tuple(record.sequence_number for record in self.records)
 
 
 @dataclass(frozen=True)
 class Poison:
-    """A record that cannot be decoded; it goes to the dead-letter queue, the rest of the batch lands."""
+    """A record that can never be written; it is dead-lettered with the reason."""
 
-    sequence_number: str
+    record: Record
     reason: str
-    data: str
+    kind: str
 
 
 @dataclass(frozen=True)
 class Skipped:
     """A well-formed record that carries no state change (HEART_BEAT)."""
 
-    sequence_number: str
+    record: Record
 
 
 @dataclass
@@ -47,96 +95,151 @@ class Decoded:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _epoch_millis(timestamp: str) -> int:
-    return int(datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp() * 1000)
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        shown = "missing" if value is None else f"a {type(value).__name__}" if not isinstance(value, str) else "empty"
+        raise Unusable(f"{name} must be a non-empty string, and is {shown}")
+    return value
 
 
-def version_of(timestamp: str, tiebreak: str = "") -> str:
+def _optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _key(name: str, value: str) -> str:
+    if len(value.encode("utf-8")) > MAX_KEY_BYTES:
+        raise Unusable(f"{name} is longer than DynamoDB's {MAX_KEY_BYTES}-byte key limit")
+    return value
+
+
+def _epoch_millis(name: str, timestamp: str) -> int:
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise Unusable(f"{name} {timestamp[:40]!r} is not an ISO 8601 timestamp") from None
+    millis = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+    if not 0 <= millis < 10**15:
+        raise Unusable(f"{name} {timestamp[:40]!r} is out of range")
+    return millis
+
+
+def version_of(name: str, timestamp: str, tiebreak: str) -> str:
     """Sortable as a string: zero-padded epoch milliseconds, then a tiebreak for equal instants."""
-    return f"{_epoch_millis(timestamp):015d}#{tiebreak}"
+    return f"{_epoch_millis(name, timestamp):015d}#{tiebreak}"
 
 
-def _region_of(arn: str | None) -> str:
-    parts = (arn or "").split(":")
-    return parts[3] if len(parts) > 3 else ""
+def _region_of(arn: Any) -> str | None:
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[3] if len(parts) > 3 and parts[3] else None
 
 
-def _contact_change(body: dict[str, Any], sequence: str, partition_key: str) -> Change:
-    contact_id = body["ContactId"]
-    agent = body.get("Agent") or {}
-    queue = body.get("Queue") or {}
+def _present(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in attributes.items() if value is not None}
+
+
+def _contact_change(body: dict[str, Any], record: Record) -> Change:
+    """A contact trace record; LastUpdateTimestamp (one-second precision) orders its versions, and the
+    Kinesis sequence number breaks ties within a second (a later publication of the same contact wins)."""
+    contact_id = _key("ContactId", _text(body, "ContactId"))
+    updated = _text(body, "LastUpdateTimestamp")
+    agent, queue = _mapping(body.get("Agent")), _mapping(body.get("Queue"))
     attributes = {
-        "contactId": contact_id,
-        "initialContactId": body.get("InitialContactId"),
-        "previousContactId": body.get("PreviousContactId"),
-        "channel": body.get("Channel"),
-        "initiationMethod": body.get("InitiationMethod"),
-        "initiationTimestamp": body.get("InitiationTimestamp"),
-        "disconnectTimestamp": body.get("DisconnectTimestamp"),
-        "lastUpdateTimestamp": body["LastUpdateTimestamp"],
-        "agentArn": agent.get("ARN"),
-        "queueName": queue.get("Name"),
+        "initialContactId": _optional_text(body, "InitialContactId"),
+        "previousContactId": _optional_text(body, "PreviousContactId"),
+        "channel": _optional_text(body, "Channel"),
+        "initiationMethod": _optional_text(body, "InitiationMethod"),
+        "initiationTimestamp": _optional_text(body, "InitiationTimestamp"),
+        "disconnectTimestamp": _optional_text(body, "DisconnectTimestamp"),
+        "lastUpdateTimestamp": updated,
+        "agentArn": _optional_text(agent, "ARN"),
+        "queueName": _optional_text(queue, "Name"),
         "handledInRegion": _region_of(body.get("InstanceARN")),
     }
-    return Change(
-        table=CONTACTS,
-        key=contact_id,
-        version=version_of(body["LastUpdateTimestamp"]),
-        attributes={name: value for name, value in attributes.items() if value is not None},
-        sequence_numbers=(sequence,),
-        ordered_by_partition=partition_key == contact_id,
+    version = version_of("LastUpdateTimestamp", updated, record.sequence_number.zfill(64))
+    return Change(CONTACTS, contact_id, version, _present(attributes), (record,))
+
+
+def _agent_contact(contact: dict[str, Any]) -> dict[str, Any]:
+    return _present(
+        {
+            "contactId": _optional_text(contact, "ContactId"),
+            "channel": _optional_text(contact, "Channel"),
+            "state": _optional_text(contact, "State"),
+            "stateSince": _optional_text(contact, "StateStartTimestamp"),
+            "queue": _optional_text(_mapping(contact.get("Queue")), "Name"),
+        }
     )
 
 
-def _agent_change(body: dict[str, Any], sequence: str, partition_key: str) -> Change | Skipped:
-    if body["EventType"] == "HEART_BEAT":
-        return Skipped(sequence)
-    agent_arn = body["AgentARN"]
-    agent_id = agent_arn.rsplit("/", 1)[-1]
-    snapshot = body.get("CurrentAgentSnapshot") or {}
-    configuration = snapshot.get("Configuration") or {}
-    status = "Offline" if body["EventType"] == "LOGOUT" else (snapshot.get("AgentStatus") or {}).get("Name")
+def _agent_change(body: dict[str, Any], record: Record) -> Change | Skipped:
+    """An agent event. `status` is AgentStatus.Name, the status the agent chose in the CCP (Available,
+    Break, ...); `contacts` are the snapshot's contacts with their own states (CONNECTING, CONNECTED,
+    ENDED = after-contact work, ...); `signedIn` is false after LOGOUT."""
+    event_type = _text(body, "EventType")
+    if event_type not in AGENT_EVENT_TYPES:
+        raise Unusable(f"EventType {event_type[:40]!r} is not one of {', '.join(AGENT_EVENT_TYPES)}")
+    if event_type == "HEART_BEAT":
+        return Skipped(record)
+    agent_arn = _text(body, "AgentARN")
+    agent_id = _key("AgentARN", agent_arn.rsplit("/", 1)[-1])
+    if not agent_id:
+        raise Unusable("AgentARN ends without an agent id")
+    snapshot = _mapping(body.get("CurrentAgentSnapshot"))
+    status, configuration = _mapping(snapshot.get("AgentStatus")), _mapping(snapshot.get("Configuration"))
+    contacts = snapshot.get("Contacts") if isinstance(snapshot.get("Contacts"), list) else []
+    timestamp = _text(body, "EventTimestamp")
     attributes = {
-        "agentId": agent_id,
         "agentArn": agent_arn,
-        "status": status,
-        "username": configuration.get("Username"),
-        "routingProfile": (configuration.get("RoutingProfile") or {}).get("Name"),
-        "activeContacts": len(snapshot.get("Contacts") or []),
-        "lastEventType": body["EventType"],
-        "eventTimestamp": body["EventTimestamp"],
+        "signedIn": event_type != "LOGOUT",
+        "status": _optional_text(status, "Name"),
+        "statusType": _optional_text(status, "Type"),
+        "statusSince": _optional_text(status, "StartTimestamp"),
+        "contacts": [_agent_contact(contact) for contact in contacts if isinstance(contact, dict)],
+        "username": _optional_text(configuration, "Username"),
+        "routingProfile": _optional_text(_mapping(configuration.get("RoutingProfile")), "Name"),
+        "lastEventType": event_type,
+        "eventTimestamp": timestamp,
         "activeRegion": _region_of(body.get("InstanceARN")),
     }
-    return Change(
-        table=AGENT_STATE,
-        key=agent_id,
-        version=version_of(body["EventTimestamp"], body["EventId"]),
-        attributes={name: value for name, value in attributes.items() if value is not None},
-        sequence_numbers=(sequence,),
-        ordered_by_partition=partition_key in (agent_arn, agent_id),
-    )
+    version = version_of("EventTimestamp", timestamp, _text(body, "EventId"))
+    return Change(AGENT_STATE, agent_id, version, _present(attributes), (record,))
 
 
-def decode(record: dict[str, Any]) -> Change | Poison | Skipped:
-    """One Kinesis record of the CTR or agent-event stream; never raises."""
-    kinesis = record.get("kinesis") or {}
-    sequence = str(kinesis.get("sequenceNumber", ""))
-    data = str(kinesis.get("data", ""))
+def _fits(change: Change) -> Change:
+    size = item_bytes(item_of(change.table, change.key, change.version, change.attributes, LONGEST_REGION))
+    if size > MAX_ITEM_BYTES:
+        raise TooLarge(f"the item would be {size:,} bytes, over DynamoDB's {MAX_ITEM_BYTES:,}-byte item limit")
+    return change
+
+
+def decode(record: Record) -> Change | Poison | Skipped:
+    """One Kinesis record of the contact trace record or agent event stream; never raises."""
     try:
-        body = json.loads(base64.b64decode(data, validate=True))
+        body = json.loads(base64.b64decode(record.data, validate=True))
+    except Exception as error:  # any payload at all must end as a decision, never an exception
+        return Poison(record, f"not base64-encoded JSON: {type(error).__name__}: {str(error)[:200]}", UNDECODABLE)
+    try:
         if not isinstance(body, dict):
-            raise ValueError("record is not a JSON object")
-        partition_key = str(kinesis.get("partitionKey", ""))
+            raise Unusable(f"the record is a JSON {type(body).__name__}, not an object")
         if "ContactId" in body:
-            return _contact_change(body, sequence, partition_key)
-        if "AgentARN" in body:
-            return _agent_change(body, sequence, partition_key)
-        raise ValueError("neither a contact trace record nor an agent event")
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        return Poison(sequence, f"{type(error).__name__}: {error}", data)
+            return _fits(_contact_change(body, record))
+        if "AgentARN" in body or "EventType" in body:
+            result = _agent_change(body, record)
+            return _fits(result) if isinstance(result, Change) else result
+        raise Unusable("neither a contact trace record (ContactId) nor an agent event (AgentARN)")
+    except Unusable as error:
+        return Poison(record, str(error), TOO_LARGE if isinstance(error, TooLarge) else UNUSABLE)
+    except Exception as error:  # a shape no rule above foresaw is still one bad record, not a failed batch
+        return Poison(record, f"unusable record: {type(error).__name__}: {str(error)[:200]}", UNUSABLE)
 
 
-def decode_batch(records: list[dict[str, Any]]) -> Decoded:
+def decode_batch(records: list[Record]) -> Decoded:
     decoded = Decoded()
     for record in records:
         result = decode(record)
@@ -160,11 +263,6 @@ def coalesce(changes: list[Change]) -> list[Change]:
             continue
         winner = change if change.version > current.version else current
         newest[slot] = Change(
-            table=winner.table,
-            key=winner.key,
-            version=winner.version,
-            attributes=winner.attributes,
-            sequence_numbers=current.sequence_numbers + change.sequence_numbers,
-            ordered_by_partition=current.ordered_by_partition and change.ordered_by_partition,
+            winner.table, winner.key, winner.version, winner.attributes, current.records + change.records
         )
     return list(newest.values())
