@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from config.cli_yaml import CliYamlError, load_cli_yaml
 
 PROJECT_FILE = "Pulumi.yaml"
 DECLARATION_ATTRIBUTES = frozenset({"type", "items", "description", "secret", "default", "value"})
@@ -84,11 +84,15 @@ def full_key(key: str, namespace: str) -> str:
 
 def _load_yaml(path: Path, what: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text())
+        return load_cli_yaml(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ConfigSourceError(path, f"no such {what}") from None
-    except yaml.YAMLError as error:
-        raise ConfigSourceError(path, f"not valid YAML ({' '.join(str(error).split())})") from None
+    except OSError as error:
+        raise ConfigSourceError(path, f"cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise ConfigSourceError(path, "not UTF-8 text") from None
+    except CliYamlError as error:
+        raise ConfigSourceError(path, str(error)) from None
 
 
 def _project_value(path: Path, key: str, declared: Any, project: str) -> Any:

@@ -2,6 +2,9 @@
 the Pulumi CLI and engine do; misplaced keys, empty files and ESC imports are named in words."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +13,7 @@ from conftest import ROOT, edit_config
 from pulumi.automation import StackSettings
 
 from config import ConfigError, ConfigSourceError, read_config_files
+from config.cli_yaml import load_cli_yaml
 from config.loader import TOP_LEVEL_KEYS
 from config.placement import SHARED_KEYS, STACK_KEYS
 from config.sources import DECLARATION_ATTRIBUTES, read_project
@@ -193,3 +197,123 @@ def test_the_readme_config_table_says_where_each_key_lives():
     rows = dict(re.findall(r"^\| `(\w+)` \| (project|stack)\b", readme, re.MULTILINE))
     assert {key for key, where in rows.items() if where == "project"} == set(SHARED_KEYS)
     assert {"role", "primaryStack", "contactCenter", "traffic"} <= {k for k, w in rows.items() if w == "stack"}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("yes", "yes"),
+        ("on", "on"),
+        ("Off", "Off"),
+        ("true", True),
+        ("FALSE", False),
+        ("1:30", "1:30"),
+        ("=", "="),
+        ("2024-01-01", "2024-01-01"),
+        ("1e3", 1000.0),
+        ("0o17", 15),
+        ("017", 15),
+        ("0x1F", 31),
+        ("1_000", 1000),
+        ("~", None),
+    ],
+)
+def test_scalars_are_read_as_the_cli_s_yaml_v3_reads_them(text, value):
+    """PyYAML reads YAML 1.1 (`yes` is true, `1:30` is 90, dates are date objects); the CLI reads YAML 1.2."""
+    assert load_cli_yaml(f"key: {text}\n") == {"key": value}
+
+
+def test_a_tag_written_yes_is_the_text_yes_as_the_engine_passes_it(project_copy):
+    path = project_copy / "Pulumi.yaml"
+    path.write_text(path.read_text().replace("cost-center: cc-4410", "cost-center: cc-4410\n      backup: yes"))
+    stack = read_offline_stack_file("primary", project_copy)
+    assert stack.structured("tags")["backup"] == "yes"
+    assert validate_stack_file(stack).stack.tags["backup"] == "yes"
+
+
+def test_an_unquoted_date_is_read_as_text_not_a_crash(project_copy):
+    path = project_copy / "Pulumi.yaml"
+    path.write_text(path.read_text().replace("cost-center: cc-4410", "cost-center: cc-4410\n      created: 2024-01-01"))
+    assert read_stack_file("primary", project_copy).structured("tags")["created"] == "2024-01-01"
+
+
+@pytest.mark.parametrize(
+    ("file", "addition", "reason"),
+    [
+        (
+            "Pulumi.secondary.yaml",
+            "  connectdr:role: primary\n",
+            "line 10: key 'connectdr:role' is set twice (first on line 8)",
+        ),
+        (
+            "Pulumi.yaml",
+            "  connectdr:alerts:\n    value: {email: a@b.co}\n",
+            "line 75: key 'connectdr:alerts' is set twice (first on line 65)",
+        ),
+        ("Pulumi.secondary.yaml", "  1: one\n", "line 10: key 1 is not text; quote it"),
+        ("Pulumi.secondary.yaml", "  connectdr:tags: {~: x}\n", "line 10: key ~ is not text; quote it"),
+    ],
+)
+def test_keys_the_cli_refuses_are_refused_naming_the_line(project_copy, file, addition, reason):
+    """The CLI's YAML reader refuses a key set twice in one mapping (PyYAML keeps the last) and non-text keys."""
+    path = project_copy / file
+    path.write_text(path.read_text() + addition)
+    with pytest.raises(StackFileError) as raised:
+        read_stack_file("secondary", project_copy)
+    assert str(raised.value) == f"{path}: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda path: path.write_bytes(b"\xff\xfe\x00config"), "not UTF-8 text"),
+        (lambda path: (path.unlink(), path.mkdir()), "cannot be read (Is a directory)"),
+        (
+            lambda path: path.write_text("config:\n  connectdr:traffic: " + "[" * 3000 + "]" * 3000 + "\n"),
+            "nested too deeply to read",
+        ),
+        (
+            lambda path: path.write_text("config: [\n"),
+            "not valid YAML (line 2, column 1: while parsing a flow node expected the node content, but found '<stream end>')",
+        ),
+    ],
+)
+def test_a_stack_file_that_cannot_be_read_is_one_clear_line(project_copy, damage, reason):
+    path = project_copy / "Pulumi.secondary.yaml"
+    damage(path)
+    with pytest.raises(StackFileError) as raised:
+        read_stack_file("secondary", project_copy)
+    assert str(raised.value) == f"{path}: {reason}"
+
+
+def test_an_unreadable_stack_file_exits_2_without_a_traceback(project_copy):
+    (project_copy / "Pulumi.secondary.yaml").write_bytes(b"\xff\xfe")
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy", "plan", "--stacks-dir", str(project_copy)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"error: {project_copy}/Pulumi.secondary.yaml: not UTF-8 text\n"
+
+
+def test_a_stack_file_without_read_permission_is_named(project_copy, monkeypatch):
+    """(Tests may run as root, which reads any file: the denial is simulated.)"""
+    path = project_copy / "Pulumi.secondary.yaml"
+    read_bytes = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(StackFileError, match=re.escape(f"{path}: cannot be read (Permission denied)")):
+        read_stack_file("secondary", project_copy)
+
+
+def test_a_byte_order_mark_is_read_past_as_the_cli_does(project_copy):
+    path = project_copy / "Pulumi.secondary.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert read_stack_file("secondary", project_copy).role == "secondary"
