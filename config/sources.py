@@ -12,9 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from config.cli_yaml import CliYamlError, load_cli_yaml
+from config.project_schema import (
+    Declaration,
+    DeclarationError,
+    as_engine_content,
+    has_type,
+    read_declaration,
+    type_name,
+)
 
 PROJECT_FILE = "Pulumi.yaml"
-DECLARATION_ATTRIBUTES = frozenset({"type", "items", "description", "secret", "default", "value"})
 
 
 class ConfigSourceError(Exception):
@@ -39,9 +46,14 @@ class ProjectFile:
 
     path: Path
     name: str
-    config: dict[str, Any]
-    """Full key (`namespace:name`) -> the value every stack gets unless it sets the key itself."""
+    declarations: dict[str, Declaration]
+    """Full key (`namespace:name`) -> what the project declares for it."""
     stack_config_dir: Path
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Full key -> the value every stack gets unless it sets the key itself."""
+        return {key: entry.value for key, entry in self.declarations.items() if entry.value is not None}
 
     def stack_file_path(self, stack: str) -> Path:
         """`Pulumi.<stack>.yaml` (the last part of a fully qualified `org/project/stack` name)."""
@@ -95,26 +107,6 @@ def _load_yaml(path: Path, what: str) -> Any:
         raise ConfigSourceError(path, str(error)) from None
 
 
-def _project_value(path: Path, key: str, declared: Any, project: str) -> Any:
-    """The value a project config entry gives every stack, after the checks `pulumi` itself makes."""
-    in_project = key.split(":")[0] == project
-    if isinstance(declared, float):
-        raise ConfigSourceError(path, f"config {key}: a number with a fraction must go under `value:`")
-    if not isinstance(declared, dict):
-        return declared
-    if unknown := sorted(set(declared) - DECLARATION_ATTRIBUTES):
-        raise ConfigSourceError(
-            path,
-            f"config {key}: a mapping here is a declaration, and {', '.join(unknown)} is not one of its "
-            f"attributes ({', '.join(sorted(DECLARATION_ATTRIBUTES))}); put a structured value under `value:`",
-        )
-    if "value" in declared and "default" in declared:
-        raise ConfigSourceError(path, f"config {key}: cannot have both `default` and `value`")
-    if not in_project and ("type" in declared or "default" in declared or "value" not in declared):
-        raise ConfigSourceError(path, f"config {key}: keys of another namespace take only `value:`")
-    return declared.get("value", declared.get("default"))
-
-
 def read_project(root: Path) -> ProjectFile:
     """Read `root/Pulumi.yaml`. Raises ConfigSourceError naming the file and the rule it breaks."""
     path = root / PROJECT_FILE
@@ -127,11 +119,14 @@ def read_project(root: Path) -> ProjectFile:
         stack_dir, block = block, None
     if block is not None and not isinstance(block, dict):
         raise ConfigSourceError(path, "`config` must be a mapping of keys to values")
-    config = {
-        full_key(str(key), name): _project_value(path, full_key(str(key), name), declared, name)
-        for key, declared in (block or {}).items()
-    }
-    return ProjectFile(path, name, config, root / stack_dir if stack_dir else root)
+    declarations = {}
+    for key, entry in (block or {}).items():
+        key = full_key(key, name)
+        try:
+            declarations[key] = read_declaration(key, entry, in_project=key.split(":")[0] == name)
+        except DeclarationError as error:
+            raise ConfigSourceError(path, str(error)) from None
+    return ProjectFile(path, name, declarations, root / stack_dir if stack_dir else root)
 
 
 def _stack_value(value: Any) -> Any:
@@ -142,6 +137,15 @@ def _stack_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_stack_value(item) for item in value]
     return value
+
+
+def holds_secure(value: Any) -> bool:
+    """Whether a stack value is, or contains, an encrypted value."""
+    if isinstance(value, dict):
+        return any(holds_secure(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_secure(item) for item in value)
+    return isinstance(value, Secure)
 
 
 def _environments(path: Path, imports: Any) -> tuple[str, ...]:
@@ -168,6 +172,29 @@ def read_stack(project: ProjectFile, stack: str) -> StackSource:
     config = {full_key(str(key), project.name): _stack_value(value) for key, value in (block or {}).items()}
     environments = _environments(path, document.get("environment"))
     return StackSource(path, config, environments, empty=not config and not environments)
+
+
+def check_against_project(files: ConfigFiles) -> None:
+    """What the CLI checks before it runs a stack: every key the project declares without a value is set, typed keys
+    have their type, keys declared secret are secrets. Raises ConfigSourceError naming the stack file."""
+    stack = files.stack
+    if stack is None or stack.environments:  # an ESC environment may supply any key
+        return
+    for key, declared in sorted(files.project.declarations.items()):
+        value = stack.config.get(key, declared.value)
+        if key not in stack.config and declared.value is None:
+            if key.split(":")[0] == files.project.name:
+                reason = f"does not set {key}, which {files.project.path.name} declares with no value for every stack"
+                raise ConfigSourceError(stack.path, reason)
+            continue
+        if declared.secret and not isinstance(stack.config.get(key), Secure):
+            reason = f"{key} must be a secret ({files.project.path.name} declares it so): `pulumi config set --secret`"
+            raise ConfigSourceError(stack.path, reason)
+        typed = declared.type is not None and not holds_secure(value)
+        if typed and not has_type(str(declared.type), declared.items, as_engine_content(value)):
+            expected = type_name(str(declared.type), declared.items)
+            reason = f"{key} must be of type {expected} ({files.project.path.name} declares it so)"
+            raise ConfigSourceError(stack.path, reason)
 
 
 def read_config_files(root: Path, stack: str, *, stack_required: bool = True) -> ConfigFiles:

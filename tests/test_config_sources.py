@@ -16,7 +16,9 @@ from config import ConfigError, ConfigSourceError, read_config_files
 from config.cli_yaml import load_cli_yaml
 from config.loader import TOP_LEVEL_KEYS
 from config.placement import SHARED_KEYS, STACK_KEYS
-from config.sources import DECLARATION_ATTRIBUTES, read_project
+from config.project_schema import ATTRIBUTES as DECLARATION_ATTRIBUTES
+from config.project_schema import has_type
+from config.sources import read_project
 from deploy.stack_files import (
     StackFileError,
     offline_secret,
@@ -167,6 +169,23 @@ def test_encrypted_values_become_secret_placeholders(project_copy):
         ),
         ({"gcp:project": {"default": "acme"}}, "config gcp:project: keys of another namespace take only `value:`"),
         ({"connectdr:ratio": 0.5}, "config connectdr:ratio: a number with a fraction must go under `value:`"),
+        (
+            {"connectdr:alerts": None},
+            "config connectdr:alerts: has no value; write one, or a declaration with `value:`",
+        ),
+        ({"gcp:project": {"value": None}}, "config gcp:project: keys of another namespace take only `value:`"),
+        (
+            {"connectdr:role": {"type": "text"}},
+            "config connectdr:role: `type` must be one of string, integer, boolean, array, object",
+        ),
+        (
+            {"connectdr:ids": {"type": "array"}},
+            "config connectdr:ids: an array declares the type of its items (`items: {type: string}`)",
+        ),
+        (
+            {"connectdr:size": {"type": "integer", "default": "big"}},
+            "config connectdr:size: its default is not of type integer",
+        ),
     ],
 )
 def test_project_config_the_cli_would_refuse_is_named(project_copy, entry, reason):
@@ -317,3 +336,63 @@ def test_a_byte_order_mark_is_read_past_as_the_cli_does(project_copy):
     path = project_copy / "Pulumi.secondary.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert read_stack_file("secondary", project_copy).role == "secondary"
+
+
+def test_a_declaration_without_a_value_is_a_schema_not_a_setting(project_copy):
+    """Pulumi.yaml may declare a stack's own key (type, description) without setting it: that is no misplaced key."""
+    declaration = {"type": "string", "description": "primary or secondary"}
+    edit_config(project_copy / "Pulumi.yaml", lambda config: config.update({"connectdr:role": declaration}))
+    assert "connectdr:role" not in read_project(project_copy).config
+    for name in ("primary", "secondary"):
+        assert validate_stack_file(read_offline_stack_file(name, project_copy)).stack.role == name
+
+
+@pytest.mark.parametrize("declaration", [{"type": "string"}, {"description": "which stack"}, {"value": None}])
+def test_a_key_declared_without_a_value_must_be_set_by_each_stack(project_copy, declaration):
+    edit_config(project_copy / "Pulumi.yaml", lambda config: config.update({"connectdr:primaryStack": declaration}))
+    assert read_stack_file("secondary", project_copy).values["connectdr:primaryStack"] == "primary"
+    with pytest.raises(StackFileError) as raised:
+        read_stack_file("primary", project_copy)
+    assert str(raised.value) == (
+        f"{project_copy}/Pulumi.primary.yaml: does not set connectdr:primaryStack, which Pulumi.yaml declares with no "
+        "value for every stack"
+    )
+
+
+@pytest.mark.parametrize(
+    ("declaration", "reason"),
+    [
+        ({"type": "integer"}, "connectdr:role must be of type integer (Pulumi.yaml declares it so)"),
+        ({"type": "object"}, "connectdr:role must be of type object (Pulumi.yaml declares it so)"),
+        (
+            {"secret": True},
+            "connectdr:role must be a secret (Pulumi.yaml declares it so): `pulumi config set --secret`",
+        ),
+    ],
+)
+def test_a_stack_value_that_breaks_the_project_s_declaration_is_refused_as_the_cli_does(
+    project_copy, declaration, reason
+):
+    edit_config(project_copy / "Pulumi.yaml", lambda config: config.update({"connectdr:role": declaration}))
+    with pytest.raises(StackFileError) as raised:
+        read_stack_file("primary", project_copy)
+    assert str(raised.value) == f"{project_copy}/Pulumi.primary.yaml: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("declared_type", "items", "content", "expected"),
+    [
+        ("integer", None, "5", True),
+        ("integer", None, "5.5", False),
+        ("integer", None, True, False),
+        ("integer", None, 4.0, True),
+        ("boolean", None, "true", True),
+        ("boolean", None, "yes", False),
+        ("string", None, {"a": 1}, False),
+        ("object", None, {"a": 1}, True),
+        ("array", {"type": "integer"}, [1, "2", 3.0], True),
+        ("array", {"type": "array", "items": {"type": "string"}}, [["a"], [1]], False),
+    ],
+)
+def test_types_are_checked_as_the_cli_s_validate_config_value(declared_type, items, content, expected):
+    assert has_type(declared_type, items, content) is expected
