@@ -130,8 +130,9 @@ def read_project(root: Path) -> ProjectFile:
 
 
 def _stack_value(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"secure"}:
-        return Secure(str(value["secure"]))
+    """A stack file value; `{secure: <text>}` is encrypted (with anything else than text it is a plain mapping)."""
+    if isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):
+        return Secure(value["secure"])
     if isinstance(value, dict):
         return {key: _stack_value(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -72,8 +72,11 @@ def _offline(value: Any) -> Any:
 
 
 def _engine_text(key: str, value: Any) -> str:
-    """As the engine passes a value: text as is, other scalars as YAML writes them, mappings and lists as JSON."""
+    """As the engine passes a value: text as is, no value as empty text (the CLI warns it will become null one day),
+    other scalars as YAML writes them, mappings and lists as JSON."""
     value = offline_secret(key) if isinstance(value, Secure) else _offline(value)
+    if value is None:
+        return ""
     return value if isinstance(value, str) else json.dumps(value)
 
 

@@ -1,6 +1,7 @@
 """Where config lives: shared settings once in Pulumi.yaml, each stack's own in its stack file, read and merged as
 the Pulumi CLI and engine do; misplaced keys, empty files and ESC imports are named in words."""
 
+import json
 import re
 import subprocess
 import sys
@@ -396,3 +397,26 @@ def test_a_stack_value_that_breaks_the_project_s_declaration_is_refused_as_the_c
 )
 def test_types_are_checked_as_the_cli_s_validate_config_value(declared_type, items, content, expected):
     assert has_type(declared_type, items, content) is expected
+
+
+def test_a_key_with_no_value_is_passed_as_empty_text_as_the_cli_does(project_copy):
+    edit_config(project_copy / "Pulumi.secondary.yaml", lambda config: config.update({"connectdr:primaryStack": None}))
+    stack = read_offline_stack_file("secondary", project_copy)
+    assert stack.values["connectdr:primaryStack"] == ""
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert [problem.key for problem in raised.value.problems] == ["connectdr:primaryStack"]
+
+
+def test_only_a_secure_text_is_an_encrypted_value(project_copy):
+    """The CLI's isSecureValue: `{secure: 5}` is a plain mapping, so a key stored that way is not a secret."""
+    key = "connectdr:vpnPskUsw2ConnATunnel1"
+    edit_config(project_copy / "Pulumi.secondary.yaml", lambda config: config.update({key: {"secure": 12345678}}))
+    stack = read_offline_stack_file("secondary", project_copy)
+    assert key not in stack.secret_keys
+    assert json.loads(stack.values[key]) == {"secure": 12345678}
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"{key} = [secret]: stored in plain text: choose a new key and set it with `pulumi config set --secret {key} <key>`"
+    ]
