@@ -15,7 +15,7 @@ from config.placement import ROLE_KEYS, empty_stack_file, keys_of_other_roles, m
 from config.problems import NAMESPACE, NOT_SHOWN, ConfigError, Problem, key_path
 from config.rules import check_rules, reused_preshared_keys, supported_pair
 from config.secret_keys import check_preshared_keys, plain_text_credentials, secret_names_by_region
-from config.sources import ConfigFiles, ConfigSourceError, read_config_files
+from config.sources import ConfigFiles, ConfigSourceError, read_by_engine, read_project, read_stack
 from config.stack import StackConfig
 from config.wording import problems_in_words
 
@@ -120,20 +120,39 @@ def _engine_config() -> EngineConfig:
     return EngineConfig(values, frozenset(key for key in values if pulumi.runtime.is_config_secret(key)))
 
 
-def _config_files() -> ConfigFiles | None:
+def _config_files(config: EngineConfig) -> ConfigFiles | None:
     """The project and stack files the engine read, from the project root it reports (None when it reports none).
 
-    A shared key set again in the stack file is only visible here: the engine hands the program merged values.
+    A shared key set again in the stack file is only visible here: the engine hands the program merged values. The
+    CLI has read these files already, so a file this reader cannot read, or a stack file whose values are not the
+    engine's (`--config-file`, config kept in Pulumi Cloud), is left unchecked with a warning, never an error.
     """
     root = pulumi.get_root_directory()
     if not root:
         return None
     try:
-        return read_config_files(Path(root), pulumi.get_stack(), stack_required=False)
+        project = read_project(Path(root))
     except ConfigSourceError as error:
-        raise ConfigError([Problem(str(error.path), NOT_SHOWN, error.reason)]) from None
+        pulumi.log.warn(f"{error}; where each config key is set is not checked")
+        return None
+    path = project.stack_file_path(pulumi.get_stack())
+    if not path.exists():
+        return ConfigFiles(project, None)
+    try:
+        stack = read_stack(project, pulumi.get_stack())
+    except ConfigSourceError as error:
+        pulumi.log.warn(f"{error}; where its keys are set is not checked")
+        return ConfigFiles(project, None)
+    if not read_by_engine(stack, config.values):
+        pulumi.log.warn(
+            f"{path.name} is not the config this stack runs with (--config-file, or config kept in Pulumi Cloud); "
+            "where its keys are set is not checked"
+        )
+        return ConfigFiles(project, None)
+    return ConfigFiles(project, stack)
 
 
 def load_stack_config() -> LoadedConfig:
     """Read this stack's config from the engine (and its files from the project root) and validate it."""
-    return parse_stack_config(_engine_config(), _config_files())
+    config = _engine_config()
+    return parse_stack_config(config, _config_files(config))

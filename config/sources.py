@@ -7,6 +7,8 @@ The SDK's readers do not fit: `LocalWorkspace` runs the Pulumi CLI when it is cr
 `ProjectSettings` types `config` as the old stack-config-directory string and checks none of the CLI's rules.
 """
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,6 +175,36 @@ def read_stack(project: ProjectFile, stack: str) -> StackSource:
     config = {full_key(str(key), project.name): _stack_value(value) for key, value in (block or {}).items()}
     environments = _environments(path, document.get("environment"))
     return StackSource(path, config, environments, empty=not config and not environments)
+
+
+def _same(engine_text: str | None, value: Any) -> bool:
+    """Whether the engine's text for a key is this stack file value (an encrypted value matches any text)."""
+    if engine_text is None:
+        return False
+    if holds_secure(value):
+        return True
+    if isinstance(value, dict | list):
+        try:
+            return json.loads(engine_text) == value
+        except json.JSONDecodeError:
+            return False
+    if isinstance(value, bool):
+        return engine_text == ("true" if value else "false")
+    if isinstance(value, float):
+        try:
+            return float(engine_text) == value
+        except ValueError:
+            return False
+    return engine_text == ("" if value is None else str(value))
+
+
+def read_by_engine(stack: StackSource, values: Mapping[str, str]) -> bool:
+    """Whether the engine's config came from this stack file: each of its values is the engine's, and an empty file
+    gave the stack no role. Not so when `--config-file` named another file or the stack keeps its config in Pulumi
+    Cloud (the CLI then ignores the file), or an ESC environment merged into a value."""
+    if stack.empty:
+        return "connectdr:role" not in values
+    return all(_same(values.get(key), value) for key, value in stack.config.items())
 
 
 def check_against_project(files: ConfigFiles) -> None:

@@ -10,7 +10,7 @@ from conftest import ROOT, edit_config, structured
 from config import ConfigError
 from deploy.offline import Plan, run_program
 from deploy.render import to_json, to_mermaid, to_text
-from deploy.stack_files import read_offline_stack_file
+from deploy.stack_files import read_offline_stack_file, read_stack_file
 
 
 def run_plan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -139,3 +139,46 @@ def test_an_empty_stack_file_is_one_line(project_copy):
         "also sets connectdr:contactCenter and connectdr:traffic, the secondary connectdr:primaryStack "
         "(README, Config)",
     ]
+
+
+STACK_FILE_STATES = {
+    "absent (config kept in Pulumi Cloud)": lambda path: path.unlink(),
+    "empty (--config-file named another)": lambda path: path.write_text(""),
+    "stale, with a copy of a shared key": lambda path: path.write_text(
+        path.read_text() + "  connectdr:tags:\n    owner: someone-else\n    environment: test\n"
+    ),
+    "not YAML": lambda path: path.write_text("config: [\n"),
+    "not UTF-8": lambda path: path.write_bytes(b"\xff\xfe"),
+    "a directory": lambda path: (path.unlink(), path.mkdir()),
+}
+
+
+@pytest.mark.parametrize("change", STACK_FILE_STATES.values(), ids=STACK_FILE_STATES.keys())
+def test_the_program_trusts_the_engine_s_config_when_the_stack_file_is_not_its_source(project_copy, change, caplog):
+    """Under `--config-file` or Pulumi Cloud stack config the CLI ignores Pulumi.<stack>.yaml; the program must not
+    refuse a valid config, nor crash, because of that file."""
+    stack = read_offline_stack_file("primary", project_copy)
+    change(project_copy / "Pulumi.primary.yaml")
+    plan = run_program(stack, plan=Plan("primary"))
+    assert len(plan.resources) > 100
+    assert all("Traceback" not in record.getMessage() for record in caplog.records)
+
+
+def test_the_program_says_when_it_leaves_a_stack_file_unchecked(project_copy, caplog):
+    stack = read_offline_stack_file("primary", project_copy)
+    (project_copy / "Pulumi.primary.yaml").write_text("config:\n  connectdr:role: secondary\n")
+    run_program(stack, plan=Plan("primary"))
+    assert (
+        "Pulumi.primary.yaml is not the config this stack runs with (--config-file, or config kept in Pulumi Cloud); "
+        "where its keys are set is not checked"
+    ) in caplog.text
+
+
+def test_the_program_still_says_a_stack_file_it_ran_from_is_empty(project_copy):
+    (project_copy / "Pulumi.secondary.yaml").write_text("")
+    stack = read_stack_file("secondary", project_copy)
+    plan = Plan("secondary")
+    with pytest.raises(ConfigError) as raised:
+        run_program(stack, plan=plan)
+    assert [problem.key for problem in raised.value.problems] == ["Pulumi.secondary.yaml"]
+    assert plan.resources == []
