@@ -11,11 +11,18 @@ from typing import Any
 import pulumi
 from pydantic import ValidationError
 
-from config.placement import ROLE_KEYS, empty_stack_file, keys_of_other_roles, misplaced_keys, other_role_keys
+from config.placement import (
+    ROLE_KEYS,
+    empty_stack_file,
+    keys_of_other_roles,
+    misplaced_keys,
+    other_role_keys,
+    secrets_in_project,
+)
 from config.problems import NAMESPACE, NOT_SHOWN, ConfigError, Problem, key_path
 from config.rules import check_rules, reused_preshared_keys, supported_pair
-from config.secret_keys import check_preshared_keys, plain_text_credentials, secret_names_by_region
-from config.sources import ConfigFiles, ConfigSourceError, read_by_engine, read_project, read_stack
+from config.secret_keys import CLOUD_CREDENTIALS, check_preshared_keys, plain_text_credentials, secret_names_by_region
+from config.sources import ConfigFiles, ConfigSourceError, read_by_engine, read_project, read_stack, same_value
 from config.stack import StackConfig
 from config.wording import problems_in_words
 
@@ -87,6 +94,19 @@ def _unknown_keys(values: Mapping[str, str], raw: Mapping[str, Any]) -> list[Pro
     return problems
 
 
+def _with_secrets_in_project(
+    secret_problems: list[Problem], files: ConfigFiles | None, config: EngineConfig, raw: Mapping[str, Any]
+) -> list[Problem]:
+    """A secret in Pulumi.yaml is reported there; when the stack runs with that value, instead of the advice for a
+    stack's own value (`pulumi config rm` does not touch Pulumi.yaml)."""
+    if files is None:
+        return secret_problems
+    names = {f"{NAMESPACE}:{name}" for names in secret_names_by_region(raw.get("network")).values() for name in names}
+    in_project = secrets_in_project(files, names | set(CLOUD_CREDENTIALS))
+    from_project = {p.key for p in in_project if same_value(config.values.get(p.key), files.project.config[p.key])}
+    return [problem for problem in secret_problems if problem.key not in from_project] + in_project
+
+
 def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -> LoadedConfig:
     """Validate config as the engine hands it over; `files`, when known, are where it came from."""
     if files is not None and files.stack is not None and files.stack.empty:
@@ -103,7 +123,8 @@ def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -
     if cfg is not None:
         problems += check_rules(cfg) + _aws_region(cfg, config.values.get("aws:region"))
     preshared_keys, secret_problems = check_preshared_keys(raw, config.values, config.secret_keys)
-    problems += secret_problems + plain_text_credentials(config.values, config.secret_keys)
+    secret_problems += plain_text_credentials(config.values, config.secret_keys)
+    problems += _with_secrets_in_project(secret_problems, files, config, raw)
     if cfg is not None and cfg.network.legs.get(cfg.region) is not None:
         problems += reused_preshared_keys(cfg.leg, preshared_keys)
     problems += _unknown_keys(config.values, raw)

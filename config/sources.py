@@ -177,7 +177,7 @@ def read_stack(project: ProjectFile, stack: str) -> StackSource:
     return StackSource(path, config, environments, empty=not config and not environments)
 
 
-def _same(engine_text: str | None, value: Any) -> bool:
+def same_value(engine_text: str | None, value: Any) -> bool:
     """Whether the engine's text for a key is this stack file value (an encrypted value matches any text)."""
     if engine_text is None:
         return False
@@ -204,7 +204,7 @@ def read_by_engine(stack: StackSource, values: Mapping[str, str]) -> bool:
     Cloud (the CLI then ignores the file), or an ESC environment merged into a value."""
     if stack.empty:
         return "connectdr:role" not in values
-    return all(_same(values.get(key), value) for key, value in stack.config.items())
+    return all(same_value(values.get(key), value) for key, value in stack.config.items())
 
 
 def check_against_project(files: ConfigFiles) -> None:

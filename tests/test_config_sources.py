@@ -420,3 +420,40 @@ def test_only_a_secure_text_is_an_encrypted_value(project_copy):
     assert [str(problem) for problem in raised.value.problems] == [
         f"{key} = [secret]: stored in plain text: choose a new key and set it with `pulumi config set --secret {key} <key>`"
     ]
+
+
+IN_PROJECT = (
+    "a secret in Pulumi.yaml, which is committed and read by every stack and so holds no secrets: remove it there, "
+    "choose a new key and set it as a secret of the stack that uses it "
+    "(`pulumi config set --secret {} <key> --stack <stack>`)"
+)
+
+
+@pytest.mark.parametrize("stack_name", ["primary", "secondary"])
+@pytest.mark.parametrize(
+    ("key", "entry"),
+    [
+        ("connectdr:vpnPskUsw2ConnATunnel1", {"value": "Leaked.Key_9876"}),
+        ("vpnPskUse1ConnBTunnel2", "Leaked.Key_9876"),
+        ("connectdr:vpnPskUsw2ConnBTunnel1", {"value": {"secure": "v1:Y2lwaGVy"}}),
+        ("gcp:credentials", {"value": "Leaked.Key_9876"}),
+    ],
+)
+def test_a_secret_in_pulumi_yaml_is_named_there_on_every_stack(project_copy, stack_name, key, entry):
+    """Not 'remove it here with `pulumi config rm`', which only edits the stack file, and never the value."""
+    edit_config(project_copy / "Pulumi.yaml", lambda config: config.update({key: entry}))
+    full = key if ":" in key else f"connectdr:{key}"
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(read_offline_stack_file(stack_name, project_copy))
+    assert [str(problem) for problem in raised.value.problems] == [f"{full}: {IN_PROJECT.format(full)}"]
+    assert "Leaked.Key_9876" not in str(raised.value)
+
+
+def test_a_secret_in_pulumi_yaml_is_named_even_when_the_stack_sets_its_own(project_copy):
+    """The stack's secret replaces the project's value for the engine; the plain-text copy is still committed."""
+    key = "connectdr:vpnPskUse1ConnATunnel1"
+    edit_config(project_copy / "Pulumi.yaml", lambda config: config.update({key: {"value": "Leaked.Key_9876"}}))
+    edit_config(project_copy / "Pulumi.primary.yaml", lambda config: config.update({key: {"secure": "v1:Y2lwaGVy"}}))
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(read_offline_stack_file("primary", project_copy))
+    assert [str(problem) for problem in raised.value.problems] == [f"{key}: {IN_PROJECT.format(key)}"]
