@@ -3,8 +3,9 @@ problem at once: where keys live, the models, the cross-key rules, and the secre
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from config.placement import (
     other_role_keys,
     secrets_in_project,
 )
-from config.problems import NAMESPACE, NOT_SHOWN, ConfigError, Problem, key_path
+from config.problems import NAMESPACE, NOT_SHOWN, SECRET_PLACEHOLDER, ConfigError, Problem
 from config.rules import check_rules, reused_preshared_keys, supported_pair
 from config.secret_keys import CLOUD_CREDENTIALS, check_preshared_keys, plain_text_credentials, secret_names_by_region
 from config.sources import ConfigFiles, ConfigSourceError, read_by_engine, read_project, read_stack, same_value
@@ -46,10 +47,10 @@ class LoadedConfig:
     preshared_keys: Mapping[str, str]
 
 
-def _decode(values: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
-    """Top-level `connectdr:` values, structured ones parsed from the engine's JSON."""
+def _decode(values: Mapping[str, str]) -> dict[str, Any]:
+    """Top-level `connectdr:` values, structured ones parsed from the engine's JSON (text that is not JSON is kept:
+    the models then say what it should be)."""
     raw: dict[str, Any] = {}
-    problems = []
     for key in TOP_LEVEL_KEYS:
         text = values.get(f"{NAMESPACE}:{key}")
         if text is None:
@@ -60,8 +61,8 @@ def _decode(values: Mapping[str, str]) -> tuple[dict[str, Any], list[Problem]]:
         try:
             raw[key] = json.loads(text)
         except json.JSONDecodeError:
-            problems.append(Problem(key_path(key), text, "must be a structured value (a YAML mapping or list)"))
-    return raw, problems
+            raw[key] = text
+    return raw
 
 
 def _validate(raw: Mapping[str, Any]) -> tuple[StackConfig | None, list[Problem]]:
@@ -80,6 +81,10 @@ def _aws_region(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
 
 
 def _unknown_keys(values: Mapping[str, str], raw: Mapping[str, Any]) -> list[Problem]:
+    """`connectdr:` keys no model reads and no tunnel names (unless the network is unreadable: then any may be a
+    tunnel's pre-shared key, and the network's own problem says what to fix)."""
+    if not isinstance(raw.get("network"), Mapping):
+        values = {key: value for key, value in values.items() if key.partition(":")[2] in TOP_LEVEL_KEYS}
     secret_names = {name for names in secret_names_by_region(raw.get("network")).values() for name in names}
     allowed = sorted(TOP_LEVEL_KEYS)
     problems = []
@@ -92,6 +97,19 @@ def _unknown_keys(values: Mapping[str, str], raw: Mapping[str, Any]) -> list[Pro
         rule = f"unknown key; {hint}allowed: {', '.join(allowed)} and the tunnels' pre-shared key secrets"
         problems.append(Problem(key, NOT_SHOWN, rule))
     return problems
+
+
+def _without_secret_values(problems: list[Problem], secret_keys: frozenset[str]) -> list[Problem]:
+    """Any problem within a key the stack holds as a secret shows no value, whatever the key, nor repeats it."""
+    hidden = []
+    for problem in problems:
+        if re.split(r"[.\[]", problem.key, maxsplit=1)[0] in secret_keys:
+            rule = problem.rule
+            if isinstance(problem.value, str) and problem.value:
+                rule = rule.replace(problem.value, SECRET_PLACEHOLDER)
+            problem = replace(problem, rule=rule, secret=True)
+        hidden.append(problem)
+    return hidden
 
 
 def _with_secrets_in_project(
@@ -111,9 +129,8 @@ def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -
     """Validate config as the engine hands it over; `files`, when known, are where it came from."""
     if files is not None and files.stack is not None and files.stack.empty:
         raise ConfigError([empty_stack_file(files.stack)])
-    raw, problems = _decode(config.values)
-    if files is not None:
-        problems += misplaced_keys(files)
+    raw = _decode(config.values)
+    problems = misplaced_keys(files) if files is not None else []
     role = raw.get("role")
     if role in ROLE_KEYS:
         problems += other_role_keys(raw, role)
@@ -129,7 +146,7 @@ def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -
         problems += reused_preshared_keys(cfg.leg, preshared_keys)
     problems += _unknown_keys(config.values, raw)
     if problems or cfg is None:
-        raise ConfigError(problems)
+        raise ConfigError(_without_secret_values(problems, config.secret_keys & config.values.keys()))
     return LoadedConfig(cfg, preshared_keys)
 
 

@@ -584,3 +584,43 @@ def test_any_wrong_value_anywhere_is_described_in_words(stack_files, data):
     except ConfigError as error:
         for problem in error.problems:
             assert not PYDANTIC_OR_REGEX.search(problem.rule), problem
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("primaryStack", "Secret Value!"),
+        ("role", "SecretRole"),
+        ("aws:region", "SecretRegion"),
+        ("alerts", {"email": "SecretMail"}),
+        ("network", "SecretText"),
+        ("tags", {"owner": "x", "environment": ["SecretList"]}),
+    ],
+)
+def test_a_key_held_as_a_secret_never_shows_its_value_in_an_error(stack_files, key, value):
+    """Any key may be set with `pulumi config set --secret`; its value stays out of every line."""
+    stack = stack_files["secondary"].with_values(**{key: value})
+    full_key = key if ":" in key else f"connectdr:{key}"
+    stack = replace(stack, secret_keys=stack.secret_keys | {full_key})
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert "Secret" not in str(raised.value)
+    assert all(problem.key.startswith(full_key) for problem in raised.value.problems)
+
+
+def test_a_leg_cidr_held_as_a_secret_is_not_repeated_by_its_rule(stack_files):
+    network = structured(stack_files["secondary"], "network")
+    network["legs"]["us-west-2"]["vpcCidr"] = "SecretCidr"
+    stack = stack_files["secondary"].with_values(network=network)
+    stack = replace(stack, secret_keys=stack.secret_keys | {"connectdr:network"})
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack)
+    assert "SecretCidr" not in str(raised.value)
+
+
+def test_a_structured_key_written_as_text_is_one_line(stack_files):
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack_files["secondary"].with_values(network="legs"))
+    assert [str(problem) for problem in raised.value.problems] == [
+        "connectdr:network = 'legs': must be a mapping of keys to values"
+    ]
