@@ -17,6 +17,7 @@ from config.placement import (
     empty_stack_file,
     keys_of_other_roles,
     misplaced_keys,
+    missing_key,
     other_role_keys,
     secrets_in_project,
 )
@@ -69,7 +70,9 @@ def _validate(raw: Mapping[str, Any]) -> tuple[StackConfig | None, list[Problem]
     try:
         return StackConfig.model_validate(dict(raw)), []
     except ValidationError as error:
-        return None, problems_in_words(error.errors(), StackConfig)
+        missing = [err["loc"][0] for err in error.errors() if err["type"] == "missing" and len(err["loc"]) == 1]
+        others = [err for err in error.errors() if err["type"] != "missing" or len(err["loc"]) != 1]
+        return None, [missing_key(str(name)) for name in missing] + problems_in_words(others, StackConfig)
 
 
 def _aws_region(cfg: StackConfig, aws_region: str | None) -> list[Problem]:

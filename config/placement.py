@@ -72,6 +72,15 @@ def misplaced_keys(files: ConfigFiles) -> list[Problem]:
     return problems
 
 
+def missing_key(name: str) -> Problem:
+    """A required top-level key that no file sets, with where it belongs."""
+    if name in SHARED_KEYS:
+        rule = "required: shared by both stacks, it is set under `value:` in the `config:` block of Pulumi.yaml"
+    else:
+        rule = f"required: set it in this stack's file (`pulumi config set {NAMESPACE}:{name} <value>`)"
+    return Problem(key_path(name), NOT_SHOWN, rule)
+
+
 def secrets_in_project(files: ConfigFiles, secret_keys: Collection[str]) -> list[Problem]:
     """Secrets written into the project file, which is committed in plain text and read by every stack."""
     project_file = files.project.path.name

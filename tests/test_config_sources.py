@@ -457,3 +457,22 @@ def test_a_secret_in_pulumi_yaml_is_named_even_when_the_stack_sets_its_own(proje
     with pytest.raises(ConfigError) as raised:
         validate_stack_file(read_offline_stack_file("primary", project_copy))
     assert [str(problem) for problem in raised.value.problems] == [f"{key}: {IN_PROJECT.format(key)}"]
+
+
+SHARED_REQUIRED = "required: shared by both stacks, it is set under `value:` in the `config:` block of Pulumi.yaml"
+
+
+@pytest.mark.parametrize("block", ["", "config:\n", "config: {}\n"])
+def test_a_project_without_shared_settings_says_where_they_belong(project_copy, block):
+    path = project_copy / "Pulumi.yaml"
+    path.write_text(path.read_text().split("# Settings both stacks share")[0] + block)
+    assert problems_of("secondary", project_copy) == [
+        f"connectdr:{key}: {SHARED_REQUIRED}" for key in ("regions", "network", "alerts", "tags")
+    ]
+
+
+def test_a_stack_without_its_role_says_how_to_set_it(project_copy):
+    edit_config(project_copy / "Pulumi.secondary.yaml", lambda config: config.pop("connectdr:role"))
+    assert problems_of("secondary", project_copy) == [
+        "connectdr:role: required: set it in this stack's file (`pulumi config set connectdr:role <value>`)"
+    ]
