@@ -87,13 +87,31 @@ class ConfigFiles:
 
 
 def full_key(key: str, namespace: str) -> str:
-    """`namespace:name` for `name`, `namespace:name` and the old `namespace:config:name` forms."""
+    """`namespace:name` for `name`, `namespace:name` and the old `namespace:config:name` forms (the CLI's ParseKey).
+    Raises ValueError for any other key with colons."""
     parts = key.split(":")
     if len(parts) == 1:
         return f"{namespace}:{key}"
+    if len(parts) == 2:
+        return key
     if len(parts) == 3 and parts[1] == "config":
         return f"{parts[0]}:{parts[2]}"
-    return key
+    raise ValueError(f"config key '{key}' is not of the form <namespace>:<name>")
+
+
+def _full_keys(path: Path, block: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """A `config:` block by full key; two spellings of one key are refused (the CLI keeps one without saying so)."""
+    keys: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in block.items():
+        try:
+            name = full_key(key, namespace)
+        except ValueError as error:
+            raise ConfigSourceError(path, str(error)) from None
+        if name in keys:
+            raise ConfigSourceError(path, f"{name} is set twice, as '{written[name]}' and as '{key}'")
+        keys[name], written[name] = value, key
+    return keys
 
 
 def _load_yaml(path: Path, what: str) -> Any:
@@ -117,13 +135,16 @@ def read_project(root: Path) -> ProjectFile:
         raise ConfigSourceError(path, "not a Pulumi project file (a mapping with a `name`)")
     name, block = document["name"], document.get("config")
     stack_dir = document.get("stackConfigDir")
+    if stack_dir is not None and not isinstance(stack_dir, str):
+        raise ConfigSourceError(path, "`stackConfigDir` must be a folder name")
     if isinstance(block, str):  # the old spelling of stackConfigDir
+        if stack_dir is not None:
+            raise ConfigSourceError(path, "`config` names the stack files' folder and so does `stackConfigDir`")
         stack_dir, block = block, None
     if block is not None and not isinstance(block, dict):
         raise ConfigSourceError(path, "`config` must be a mapping of keys to values")
     declarations = {}
-    for key, entry in (block or {}).items():
-        key = full_key(key, name)
+    for key, entry in _full_keys(path, block or {}, name).items():
         try:
             declarations[key] = read_declaration(key, entry, in_project=key.split(":")[0] == name)
         except DeclarationError as error:
@@ -172,7 +193,7 @@ def read_stack(project: ProjectFile, stack: str) -> StackSource:
     block = document.get("config")
     if block is not None and not isinstance(block, dict):
         raise ConfigSourceError(path, "`config` must be a mapping of keys to values")
-    config = {full_key(str(key), project.name): _stack_value(value) for key, value in (block or {}).items()}
+    config = {key: _stack_value(value) for key, value in _full_keys(path, block or {}, project.name).items()}
     environments = _environments(path, document.get("environment"))
     return StackSource(path, config, environments, empty=not config and not environments)
 

@@ -476,3 +476,49 @@ def test_a_stack_without_its_role_says_how_to_set_it(project_copy):
     assert problems_of("secondary", project_copy) == [
         "connectdr:role: required: set it in this stack's file (`pulumi config set connectdr:role <value>`)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("file", "entry", "reason"),
+    [
+        (
+            "Pulumi.secondary.yaml",
+            {"connectdr:a:b": 1},
+            "config key 'connectdr:a:b' is not of the form <namespace>:<name>",
+        ),
+        ("Pulumi.yaml", {"connectdr:a:b": 1}, "config key 'connectdr:a:b' is not of the form <namespace>:<name>"),
+        (
+            "Pulumi.secondary.yaml",
+            {"role": "primary"},
+            "connectdr:role is set twice, as 'connectdr:role' and as 'role'",
+        ),
+        (
+            "Pulumi.yaml",
+            {"alerts": {"value": {}}},
+            "connectdr:alerts is set twice, as 'connectdr:alerts' and as 'alerts'",
+        ),
+    ],
+)
+def test_config_keys_the_cli_cannot_parse_or_would_pick_at_random_are_refused(project_copy, file, entry, reason):
+    edit_config(project_copy / file, lambda config: config.update(entry))
+    with pytest.raises(StackFileError) as raised:
+        read_stack_file("secondary", project_copy)
+    assert str(raised.value) == f"{project_copy / file}: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("addition", "reason"),
+    [
+        ("stackConfigDir: 5\n", "`stackConfigDir` must be a folder name"),
+        (
+            "stackConfigDir: stacks\nconfig: stacks\n",
+            "`config` names the stack files' folder and so does `stackConfigDir`",
+        ),
+    ],
+)
+def test_a_stack_folder_the_cli_refuses_is_named(project_copy, addition, reason):
+    path = project_copy / "Pulumi.yaml"
+    path.write_text(path.read_text().split("# Settings both stacks share")[0] + addition)
+    with pytest.raises(StackFileError) as raised:
+        stack_names(project_copy)
+    assert str(raised.value) == f"{path}: {reason}"
