@@ -72,6 +72,18 @@ class _CliLoader(yaml.SafeLoader):
         text = str(self.construct_scalar(node))
         return SPECIAL_FLOATS[text] if text in SPECIAL_FLOATS else float(text.replace("_", ""))
 
+    def construct_text(self, node: yaml.ScalarNode) -> str:
+        """`!!timestamp` as the text written."""
+        return str(self.construct_scalar(node))
+
+    def construct_binary_text(self, node: yaml.ScalarNode) -> str:
+        """`!!binary` as the text it encodes, as yaml.v3 decodes it."""
+        return bytes(self.construct_yaml_binary(node)).decode("utf-8", errors="replace")
+
+    def construct_set_mapping(self, node: yaml.MappingNode) -> dict[str, None]:
+        """`!!set` as the mapping of keys to no value it is written as."""
+        return {key: None for key in self.construct_mapping(node)}
+
 
 _CliLoader.add_implicit_resolver("tag:yaml.org,2002:bool", BOOL, list("tTfF"))
 _CliLoader.add_implicit_resolver("tag:yaml.org,2002:int", INT, list("-+0123456789"))
@@ -81,6 +93,9 @@ _CliLoader.add_implicit_resolver(
 )
 _CliLoader.add_constructor("tag:yaml.org,2002:int", _CliLoader.construct_cli_int)
 _CliLoader.add_constructor("tag:yaml.org,2002:float", _CliLoader.construct_cli_float)
+_CliLoader.add_constructor("tag:yaml.org,2002:timestamp", _CliLoader.construct_text)
+_CliLoader.add_constructor("tag:yaml.org,2002:binary", _CliLoader.construct_binary_text)
+_CliLoader.add_constructor("tag:yaml.org,2002:set", _CliLoader.construct_set_mapping)
 
 
 def _where(error: yaml.MarkedYAMLError) -> str:

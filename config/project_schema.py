@@ -47,6 +47,8 @@ def _check_schema(key: str, entry: Mapping[str, Any], in_project: bool) -> None:
         raise DeclarationError(f"config {key}: `type` must be one of {', '.join(TYPES)}")
     if entry.get("type") == "array" and not isinstance(entry.get("items"), Mapping):
         raise DeclarationError(f"config {key}: an array declares the type of its items (`items: {{type: string}}`)")
+    if not isinstance(entry.get("description", ""), str):
+        raise DeclarationError(f"config {key}: `description` must be text")
     if not isinstance(entry.get("secret", False), bool):
         raise DeclarationError(f"config {key}: `secret` must be true or false")
 

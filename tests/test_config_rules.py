@@ -1,15 +1,18 @@
 """Every config rule: a bad value gives exactly one line naming the key, the value and the rule."""
 
 import copy
+import json
 import re
+import types
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pytest
 from conftest import structured
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from config import ConfigError, StackConfig
 from config.wording import PATTERN_WORDS, rule_in_words
@@ -624,3 +627,90 @@ def test_a_structured_key_written_as_text_is_one_line(stack_files):
     assert [str(problem) for problem in raised.value.problems] == [
         "connectdr:network = 'legs': must be a mapping of keys to values"
     ]
+
+
+def _unwrap(annotation: Any) -> Any:
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+        elif get_origin(annotation) in (Union, types.UnionType):
+            options = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
+
+
+def _model_paths(model: type[BaseModel], prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path the models read, set in the sample config or not (lists by their first item, regional maps
+    by both regions)."""
+    paths = []
+    for name, field in model.model_fields.items():
+        path = (*prefix, field.alias or name)
+        paths.append(path)
+        annotation = _unwrap(field.annotation)
+        if get_origin(annotation) is list:
+            children, annotation = [(*path, 0)], _unwrap(get_args(annotation)[0])
+        elif get_origin(annotation) is dict:
+            children, annotation = [(*path, "us-east-1"), (*path, "us-west-2")], _unwrap(get_args(annotation)[1])
+        else:
+            children = [path]
+        if children != [path]:
+            paths += children
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths += [nested for child in children for nested in _model_paths(annotation, child)]
+    return paths
+
+
+MODEL_PATHS = _model_paths(StackConfig)
+ODD_VALUE = st.one_of(
+    ANY_VALUE,
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+    st.sampled_from(["^a$", "$x", "[0-9]{1,3}", "", " ", "us-east-1", "169.254.10.0/30", "a" * 300, "\x00", "é"]),
+    st.lists(st.one_of(st.none(), st.text(max_size=3), st.dictionaries(st.text(max_size=2), st.none())), max_size=3),
+)
+REGEX_OR_PYDANTIC = re.compile(
+    r"Input should|String should|List should|Value error|validation error|pattern|\^|\$(?!\{)|\[0-9\]|\\d|\{\d|"
+    r"Traceback|pydantic|type="
+)
+
+
+def _set_at(root: Any, path: tuple[Any, ...], value: Any) -> Any:
+    """`root` with `value` at `path`, creating the mappings and lists on the way."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(head, int):
+        items = list(root) if isinstance(root, list) else []
+        if not items:
+            items.append(None)
+        items[0] = _set_at(items[0], rest, value)
+        return items
+    mapping = dict(root) if isinstance(root, dict) else {}
+    mapping[head] = _set_at(mapping.get(head), rest, value)
+    return mapping
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_value_at_any_key_the_models_read_is_named_in_words_on_either_stack(stack_files, data):
+    """Keys missing from the sample config too (queues, alarms, override, ...); values of any shape."""
+    stack = stack_files[data.draw(st.sampled_from(["primary", "secondary"]))]
+    path = data.draw(st.sampled_from(MODEL_PATHS))
+    value = data.draw(ODD_VALUE)
+    top = path[0]
+    if len(path) == 1 and top in ("role", "primaryStack"):
+        stack = stack.with_values(**{top: value if isinstance(value, str) else json.dumps(value)})
+    else:
+        current = stack.values.get(f"connectdr:{top}")
+        stack = stack.with_values(**{top: _set_at(json.loads(current) if current else None, path[1:], value)})
+    try:
+        validate_stack_file(stack)
+    except ConfigError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.key.startswith(("connectdr:", "aws:")), problem
+            rule = problem.rule.replace(value, "") if isinstance(value, str) and value else problem.rule
+            assert rule and not REGEX_OR_PYDANTIC.search(rule), problem

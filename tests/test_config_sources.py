@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, edit_config
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pulumi.automation import StackSettings
 
 from config import ConfigError, ConfigSourceError, read_config_files
@@ -522,3 +524,62 @@ def test_a_stack_folder_the_cli_refuses_is_named(project_copy, addition, reason)
     with pytest.raises(StackFileError) as raised:
         stack_names(project_copy)
     assert str(raised.value) == f"{path}: {reason}"
+
+
+ODD_KEYS = [
+    "connectdr:role",
+    "aws:region",
+    "role",
+    "connectdr:tags",
+    "connectdr:vpnPskUsw2ConnATunnel1",
+    "1",
+    "on",
+    "~",
+]
+ODD_KEYS += ["'a:b:c'", "connectdr:config:role", "<<", "connectdr:network", "2024-01-01", "? [1]\n   "]
+ODD_VALUES = [
+    "yes",
+    "no",
+    "~",
+    "",
+    "2024-01-01",
+    "2024-01-01T10:00:00Z",
+    "1:30",
+    "=",
+    "0o17",
+    "09",
+    "!!binary aGVsbG8=",
+]
+ODD_VALUES += ["!!timestamp 2024-01-01", "!!set {a, b}", "!!omap [{a: 1}]", "!!str 5", "!foo bar", "&a x", "*a", "*b"]
+ODD_VALUES += ["[1, {a: b}]", "{secure: v1:x}", "{secure: 5}", ".inf", "1e400", "99999999999999999999999", "'quoted'"]
+ODD_VALUES += ["{value: x}", "{value: ~}", "{type: array}", "{default: 1, value: 2}", "{secret: yes}", "[", "}", "- a"]
+ODD_LINE = st.tuples(st.sampled_from(ODD_KEYS), st.sampled_from(ODD_VALUES)).map(lambda kv: f"  {kv[0]}: {kv[1]}\n")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(file=st.sampled_from(["Pulumi.yaml", "Pulumi.secondary.yaml"]), lines=st.lists(ODD_LINE, max_size=4))
+def test_yaml_oddities_in_either_file_are_an_error_in_words_never_a_crash(project_copy, file, lines):
+    """Nulls, text keys that look like numbers or booleans, dates, tags, anchors, duplicates, broken syntax."""
+    original = (ROOT / file).read_text()
+    (project_copy / file).write_text(original + "".join(lines))
+    try:
+        validate_stack_file(read_offline_stack_file("secondary", project_copy))
+    except StackFileError as error:
+        assert str(error).startswith(f"{project_copy / file}: "), error
+    except ConfigError as error:
+        assert all(problem.rule for problem in error.problems)
+    finally:
+        (project_copy / file).write_text(original)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("!!binary aGVsbG8=", "hello"),
+        ("!!timestamp 2024-01-01", "2024-01-01"),
+        ("!!set {a, b}", {"a": None, "b": None}),
+    ],
+)
+def test_explicit_yaml_tags_give_plain_data(text, value):
+    """PyYAML builds bytes, dates and sets for these, which no config value can be (and JSON cannot carry)."""
+    assert load_cli_yaml(f"key: {text}\n") == {"key": value}
