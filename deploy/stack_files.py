@@ -73,11 +73,11 @@ def _offline(value: Any) -> Any:
 
 def _engine_text(key: str, value: Any) -> str:
     """As the engine passes a value: text as is, no value as empty text (the CLI warns it will become null one day),
-    other scalars as YAML writes them, mappings and lists as JSON."""
+    other scalars as YAML writes them, mappings and lists as JSON with keys in order (Go's encoding/json)."""
     value = offline_secret(key) if isinstance(value, Secure) else _offline(value)
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def read_stack_file(name: str, root: Path = PROJECT_ROOT) -> StackFile:

@@ -291,7 +291,7 @@ def test_keys_the_cli_refuses_are_refused_naming_the_line(project_copy, file, ad
         (lambda path: path.write_bytes(b"\xff\xfe\x00config"), "not UTF-8 text"),
         (lambda path: (path.unlink(), path.mkdir()), "cannot be read (Is a directory)"),
         (
-            lambda path: path.write_text("config:\n  connectdr:traffic: " + "[" * 3000 + "]" * 3000 + "\n"),
+            lambda path: path.write_text("config:\n  connectdr:traffic: " + "[" * 1500 + "]" * 1500 + "\n"),
             "nested too deeply to read",
         ),
         (
@@ -583,3 +583,11 @@ def test_yaml_oddities_in_either_file_are_an_error_in_words_never_a_crash(projec
 def test_explicit_yaml_tags_give_plain_data(text, value):
     """PyYAML builds bytes, dates and sets for these, which no config value can be (and JSON cannot carry)."""
     assert load_cli_yaml(f"key: {text}\n") == {"key": value}
+
+
+def test_structured_values_reach_the_program_as_the_engine_writes_them_keys_in_order():
+    """The CLI marshals project and stack objects with Go's encoding/json, which orders map keys."""
+    stack = read_stack_file("primary")
+    tags = read_project(ROOT).config["connectdr:tags"]
+    assert list(tags) != sorted(tags)
+    assert stack.values["connectdr:tags"] == json.dumps(tags, sort_keys=True)
