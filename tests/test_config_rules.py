@@ -173,7 +173,8 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
     (
         "schedule window ending before it starts",
         edit("traffic", lambda traffic: traffic["schedule"][0].update(startHour=5, endHour=5)),
-        "connectdr:traffic.schedule[0] = {'name': 'west-coast-evenings', 'days': ['MON', 'TUE', 'WED', 'THU', 'FRI'], 'startHour': 5, 'endHour': 5, 'telephony': {'us-east-1': 30, 'us-west-2': 70}}: endHour (5) must be after startHour (5)",
+        # keys in the engine's order: it passes objects as Go's encoding/json writes them
+        "connectdr:traffic.schedule[0] = {'days': ['MON', 'TUE', 'WED', 'THU', 'FRI'], 'endHour': 5, 'name': 'west-coast-evenings', 'startHour': 5, 'telephony': {'us-east-1': 30, 'us-west-2': 70}}: endHour (5) must be after startHour (5)",
     ),
     (
         "two traffic groups with one name",
