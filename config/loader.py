@@ -23,7 +23,13 @@ from config.placement import (
 )
 from config.problems import NAMESPACE, NOT_SHOWN, SECRET_PLACEHOLDER, ConfigError, Problem
 from config.rules import check_rules, reused_preshared_keys, supported_pair
-from config.secret_keys import CLOUD_CREDENTIALS, check_preshared_keys, plain_text_credentials, secret_names_by_region
+from config.secret_keys import (
+    CLOUD_CREDENTIALS,
+    check_preshared_keys,
+    plain_text_credentials,
+    secret_names_by_region,
+    secret_names_of_settings,
+)
 from config.sources import ConfigFiles, ConfigSourceError, read_by_engine, read_project, read_stack, same_value
 from config.stack import StackConfig
 from config.wording import problems_in_words
@@ -144,6 +150,7 @@ def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -
         problems += check_rules(cfg) + _aws_region(cfg, config.values.get("aws:region"))
     preshared_keys, secret_problems = check_preshared_keys(raw, config.values, config.secret_keys)
     secret_problems += plain_text_credentials(config.values, config.secret_keys)
+    secret_problems += secret_names_of_settings(raw.get("network"))
     problems += _with_secrets_in_project(secret_problems, files, config, raw)
     if cfg is not None and cfg.network.legs.get(cfg.region) is not None:
         problems += reused_preshared_keys(cfg.leg, preshared_keys)

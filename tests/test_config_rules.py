@@ -715,3 +715,16 @@ def test_any_value_at_any_key_the_models_read_is_named_in_words_on_either_stack(
             assert problem.key.startswith(("connectdr:", "aws:")), problem
             rule = problem.rule.replace(value, "") if isinstance(value, str) and value else problem.rule
             assert rule and not REGEX_OR_PYDANTIC.search(rule), problem
+
+
+@pytest.mark.parametrize("name", ["role", "tags", "primaryStack"])
+def test_a_tunnel_secret_named_like_a_setting_is_named_as_such(stack_files, name):
+    """Otherwise the setting itself was read as the pre-shared key ('connectdr:role = [secret]: stored in plain text',
+    or for tags 'a secret in Pulumi.yaml')."""
+    stack = tunnel("us-west-2", 0, "presharedKeySecret", name)(stack_files["secondary"])
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(stack.with_values(vpnPskUsw2ConnATunnel1=None))
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"{L2}.vpnTunnels[0].presharedKeySecret = '{name}': names the setting connectdr:{name}, not a secret: "
+        "choose a name of its own, such as vpnPsk1"
+    ]
