@@ -182,3 +182,28 @@ def test_the_program_still_says_a_stack_file_it_ran_from_is_empty(project_copy):
         run_program(stack, plan=plan)
     assert [problem.key for problem in raised.value.problems] == ["Pulumi.secondary.yaml"]
     assert plan.resources == []
+
+
+@pytest.mark.parametrize(
+    ("primary_file", "secondary_file", "wrong"),
+    [
+        ("Pulumi.secondary.yaml", "Pulumi.primary.yaml", ["primary", "secondary"]),
+        ("Pulumi.secondary.yaml", "Pulumi.secondary.yaml", ["primary"]),
+        ("Pulumi.primary.yaml", "Pulumi.primary.yaml", ["secondary"]),
+    ],
+)
+def test_stacks_whose_role_is_not_their_name_are_refused_not_a_traceback(
+    project_copy, primary_file, secondary_file, wrong
+):
+    """Two primaries would both deploy the source region; a primary stack run as secondary crashed the plan."""
+    (project_copy / "Pulumi.primary.yaml").write_text((ROOT / primary_file).read_text())
+    (project_copy / "Pulumi.secondary.yaml").write_text((ROOT / secondary_file).read_text())
+    result = run_plan("--stacks-dir", str(project_copy))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    other = {"primary": "secondary", "secondary": "primary"}
+    assert result.stderr.splitlines()[1:] == [
+        f"  - Pulumi.{name}.yaml: connectdr:role = '{other[name]}': the {name} stack must have role {name}: the primary "
+        "stack deploys the source region, the secondary the replica with a StackReference to it (README, Config)"
+        for name in wrong
+    ]
