@@ -4,7 +4,7 @@ problem at once: where keys live, the models, the cross-key rules, and the secre
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from config.placement import (
     other_role_keys,
     secrets_in_project,
 )
-from config.problems import NAMESPACE, NOT_SHOWN, SECRET_PLACEHOLDER, ConfigError, Problem
+from config.problems import NAMESPACE, NOT_SHOWN, SECRET_PLACEHOLDER, ConfigError, Problem, key_path
 from config.rules import check_rules, reused_preshared_keys, supported_pair
 from config.secret_keys import (
     CLOUD_CREDENTIALS,
@@ -89,10 +89,10 @@ def _aws_region(cfg: StackConfig, aws_region: str | None) -> list[Problem]:
     return [Problem("aws:region", aws_region, rule)]
 
 
-def _unknown_keys(values: Mapping[str, str], raw: Mapping[str, Any]) -> list[Problem]:
-    """`connectdr:` keys no model reads and no tunnel names (unless the network is unreadable: then any may be a
-    tunnel's pre-shared key, and the network's own problem says what to fix)."""
-    if not isinstance(raw.get("network"), Mapping):
+def _unknown_keys(values: Mapping[str, str], raw: Mapping[str, Any], network_misplaced: bool) -> list[Problem]:
+    """`connectdr:` keys no model reads and no tunnel names (unless the network is unreadable or misplaced: then any
+    may be a tunnel's pre-shared key, and the network's own problem says what to fix)."""
+    if network_misplaced or not isinstance(raw.get("network"), Mapping):
         values = {key: value for key, value in values.items() if key.partition(":")[2] in TOP_LEVEL_KEYS}
     secret_names = {name for names in secret_names_by_region(raw.get("network")).values() for name in names}
     allowed = sorted(TOP_LEVEL_KEYS)
@@ -108,11 +108,16 @@ def _unknown_keys(values: Mapping[str, str], raw: Mapping[str, Any]) -> list[Pro
     return problems
 
 
+def _within(key: str, tops: Collection[str]) -> bool:
+    """Whether a problem's key is one of `tops` or inside one (a misplaced section's own errors wait for its move)."""
+    return re.split(r"[.\[]", key, maxsplit=1)[0] in tops
+
+
 def _without_secret_values(problems: list[Problem], secret_keys: frozenset[str]) -> list[Problem]:
     """Any problem within a key the stack holds as a secret shows no value, whatever the key, nor repeats it."""
     hidden = []
     for problem in problems:
-        if re.split(r"[.\[]", problem.key, maxsplit=1)[0] in secret_keys:
+        if _within(problem.key, secret_keys):
             rule = problem.rule
             if isinstance(problem.value, str) and problem.value:
                 rule = rule.replace(problem.value, SECRET_PLACEHOLDER)
@@ -145,7 +150,8 @@ def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -
         problems += other_role_keys(raw, role)
         raw = {key: value for key, value in raw.items() if key not in keys_of_other_roles(role)}
     cfg, model_problems = _validate(raw)
-    problems += model_problems
+    misplaced = {problem.key for problem in problems}
+    problems += [problem for problem in model_problems if not _within(problem.key, misplaced)]
     if cfg is not None:
         problems += check_rules(cfg) + _aws_region(cfg, config.values.get("aws:region"))
     preshared_keys, secret_problems = check_preshared_keys(raw, config.values, config.secret_keys)
@@ -154,7 +160,7 @@ def parse_stack_config(config: EngineConfig, files: ConfigFiles | None = None) -
     problems += _with_secrets_in_project(secret_problems, files, config, raw)
     if cfg is not None and cfg.network.legs.get(cfg.region) is not None:
         problems += reused_preshared_keys(cfg.leg, preshared_keys)
-    problems += _unknown_keys(config.values, raw)
+    problems += _unknown_keys(config.values, raw, key_path("network") in misplaced)
     if problems or cfg is None:
         raise ConfigError(_without_secret_values(problems, config.secret_keys & config.values.keys()))
     return LoadedConfig(cfg, preshared_keys)

@@ -564,8 +564,8 @@ def test_yaml_oddities_in_either_file_are_an_error_in_words_never_a_crash(projec
     (project_copy / file).write_text(original + "".join(lines))
     try:
         validate_stack_file(read_offline_stack_file("secondary", project_copy))
-    except StackFileError as error:
-        assert str(error).startswith(f"{project_copy / file}: "), error
+    except StackFileError as error:  # naming the file, or the stack file a declaration in Pulumi.yaml asks of
+        assert str(error).startswith((f"{project_copy / file}: ", f"{project_copy / 'Pulumi.secondary.yaml'}: ")), error
     except ConfigError as error:
         assert all(problem.rule for problem in error.problems)
     finally:
@@ -591,3 +591,19 @@ def test_structured_values_reach_the_program_as_the_engine_writes_them_keys_in_o
     tags = read_project(ROOT).config["connectdr:tags"]
     assert list(tags) != sorted(tags)
     assert stack.values["connectdr:tags"] == json.dumps(tags, sort_keys=True)
+
+
+def test_a_shared_section_set_again_in_a_stack_file_is_one_line_not_its_cascade(project_copy):
+    """`pulumi config set --path connectdr:network.mtu 1460` writes a one-key network into the stack file: the fix
+    is to remove it, so the partial network's missing keys and the now unnamed tunnel keys are not listed too."""
+
+    def override(config: dict[str, Any]) -> None:
+        config["connectdr:network"] = {"mtu": 1460}
+        config["connectdr:vpnPskUse1ConnATunnel1"] = {"secure": "v1:Y2lwaGVy"}
+
+    edit_config(project_copy / "Pulumi.primary.yaml", override)
+    assert problems_of("primary", project_copy) == [
+        "connectdr:network: set in both Pulumi.yaml and Pulumi.primary.yaml; shared settings live only in Pulumi.yaml "
+        "(the stack's value would replace the shared one for this stack alone): remove it with "
+        "`pulumi config rm connectdr:network --stack primary`"
+    ]
