@@ -76,7 +76,8 @@ class StackSource:
 
 @dataclass(frozen=True)
 class ConfigFiles:
-    """A stack's two sources of config; `stack` is None when its file is not where the project says."""
+    """A stack's two sources of config; `stack` is None when its file is not where the project says, or (in the
+    program) is not the file the engine read."""
 
     project: ProjectFile
     stack: StackSource | None
@@ -251,9 +252,7 @@ def check_against_project(files: ConfigFiles) -> None:
             raise ConfigSourceError(stack.path, reason)
 
 
-def read_config_files(root: Path, stack: str, *, stack_required: bool = True) -> ConfigFiles:
+def read_config_files(root: Path, stack: str) -> ConfigFiles:
     """The project file in `root` and the stack's file where the project keeps stack files."""
     project = read_project(root)
-    if not stack_required and not project.stack_file_path(stack).exists():
-        return ConfigFiles(project, None)
     return ConfigFiles(project, read_stack(project, stack))
