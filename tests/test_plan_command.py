@@ -10,7 +10,7 @@ from conftest import ROOT, edit_config, structured
 from config import ConfigError
 from deploy.offline import Plan, run_program
 from deploy.render import to_json, to_mermaid, to_text
-from deploy.stack_files import read_offline_stack_file, read_stack_file
+from deploy.stack_files import read_offline_stack_file, read_stack_file, validate_stack_file
 
 
 def run_plan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -207,3 +207,21 @@ def test_stacks_whose_role_is_not_their_name_are_refused_not_a_traceback(
         "stack deploys the source region, the secondary the replica with a StackReference to it (README, Config)"
         for name in wrong
     ]
+
+
+def test_stack_files_in_the_project_s_stack_config_dir_are_read_and_checked(project_copy):
+    """`stackConfigDir` moves the stack files; the plan reads them there and the program checks them there."""
+    project = project_copy / "Pulumi.yaml"
+    project.write_text(project.read_text() + "stackConfigDir: stacks\n")
+    (project_copy / "stacks").mkdir()
+    for name in ("primary", "secondary"):
+        (project_copy / f"Pulumi.{name}.yaml").rename(project_copy / "stacks" / f"Pulumi.{name}.yaml")
+    assert validate_stack_file(read_offline_stack_file("secondary", project_copy)).stack.role == "secondary"
+    edit_config(
+        project_copy / "stacks" / "Pulumi.primary.yaml",
+        lambda config: config.update({"connectdr:alerts": {"email": "someone@example.com"}}),
+    )
+    stack = read_offline_stack_file("primary", project_copy)
+    with pytest.raises(ConfigError) as raised:
+        run_program(stack, plan=Plan("primary"))
+    assert [problem.key for problem in raised.value.problems] == ["connectdr:alerts"]
