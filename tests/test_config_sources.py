@@ -607,3 +607,12 @@ def test_a_shared_section_set_again_in_a_stack_file_is_one_line_not_its_cascade(
         "(the stack's value would replace the shared one for this stack alone): remove it with "
         "`pulumi config rm connectdr:network --stack primary`"
     ]
+
+
+def test_the_cli_version_named_is_the_first_that_reads_value_declarations():
+    """`value:` in a project config declaration arrived in Pulumi 3.45.0 (project.json; 3.44 required `type` and
+    refused any other attribute), and Pulumi.yaml uses it for every shared key."""
+    assert all("value" in entry for entry in yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"].values())
+    readme = (ROOT / "README.md").read_text()
+    assert "Pulumi CLI 3.45 or later" in readme and "3.44 or later" not in readme
+    assert "Pulumi CLI 3.45+" in (ROOT / "Pulumi.yaml").read_text()
