@@ -4,7 +4,7 @@ A shared key set again in a stack file would replace the project's value for tha
 not merge the two), which is the silent drift one source of truth exists to prevent; so it is an error.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from config.problems import NAMESPACE, NOT_SHOWN, Problem, key_path
@@ -70,6 +70,26 @@ def misplaced_keys(files: ConfigFiles) -> list[Problem]:
     if files.stack is not None:
         problems = _shared_in_stack(files, files.stack) + problems
     return problems
+
+
+def missing_key(name: str) -> Problem:
+    """A required top-level key that no file sets, with where it belongs."""
+    if name in SHARED_KEYS:
+        rule = "required: shared by both stacks, it is set under `value:` in the `config:` block of Pulumi.yaml"
+    else:
+        rule = f"required: set it in this stack's file (`pulumi config set {NAMESPACE}:{name} <value>`)"
+    return Problem(key_path(name), NOT_SHOWN, rule)
+
+
+def secrets_in_project(files: ConfigFiles, secret_keys: Collection[str]) -> list[Problem]:
+    """Secrets written into the project file, which is committed in plain text and read by every stack."""
+    project_file = files.project.path.name
+    rule = (
+        f"a secret in {project_file}, which is committed and read by every stack and so holds no secrets: remove it "
+        "there, choose a new key and set it as a secret of the stack that uses it "
+        "(`pulumi config set --secret {} <key> --stack <stack>`)"
+    )
+    return [Problem(key, NOT_SHOWN, rule.format(key)) for key in sorted(secret_keys) if key in files.project.config]
 
 
 def keys_of_other_roles(role: str) -> frozenset[str]:

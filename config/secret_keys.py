@@ -6,11 +6,13 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from config.network import SECRET_KEY_NAME
-from config.problems import NAMESPACE, Problem
+from config.problems import NAMESPACE, Problem, key_path
 from config.regions import SUPPORTED_PAIRS
+from config.stack import StackConfig
 
 PRESHARED_KEY = re.compile(r"^[A-Za-z1-9._][A-Za-z0-9._]{7,63}$")
 AWS_KEY_RULE = "pre-shared keys are 8-64 letters, digits, '.' or '_', not starting with '0'"
+SETTING_NAMES = frozenset(field.alias or name for name, field in StackConfig.model_fields.items())
 CLOUD_CREDENTIALS = ("aws:accessKey", "aws:secretKey", "aws:token", "gcp:credentials", "gcp:accessToken")
 
 
@@ -22,15 +24,37 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def secret_names_by_region(network: Any) -> dict[str, list[str]]:
-    """The pre-shared key secret names each leg's tunnels name, read from the raw (perhaps invalid) config."""
-    names: dict[str, list[str]] = {}
+def _tunnel_secret_names(network: Any) -> list[tuple[str, int, str]]:
+    """(region, tunnel index, secret name) for each well-formed name the raw (perhaps invalid) network gives."""
+    found = []
     for region, leg in _mapping(_mapping(network).get("legs")).items():
-        for tunnel in _list(_mapping(leg).get("vpnTunnels")):
+        for index, tunnel in enumerate(_list(_mapping(leg).get("vpnTunnels"))):
             name = _mapping(tunnel).get("presharedKeySecret")
             if isinstance(name, str) and SECRET_KEY_NAME.fullmatch(name):  # else the model reports it
-                names.setdefault(str(region), []).append(name)
+                found.append((str(region), index, name))
+    return found
+
+
+def secret_names_by_region(network: Any) -> dict[str, list[str]]:
+    """The pre-shared key secret names each leg's tunnels name (but not a name of a setting of this config)."""
+    names: dict[str, list[str]] = {}
+    for region, _, name in _tunnel_secret_names(network):
+        if name not in SETTING_NAMES:
+            names.setdefault(region, []).append(name)
     return names
+
+
+def secret_names_of_settings(network: Any) -> list[Problem]:
+    """A tunnel whose secret is named like a setting (`role`, `tags`) would read that setting as its key."""
+    return [
+        Problem(
+            key_path("network", "legs", region, "vpnTunnels", index, "presharedKeySecret"),
+            name,
+            f"names the setting {NAMESPACE}:{name}, not a secret: choose a name of its own, such as vpnPsk{index + 1}",
+        )
+        for region, index, name in _tunnel_secret_names(network)
+        if name in SETTING_NAMES
+    ]
 
 
 def _leg_owners(raw: Mapping[str, Any]) -> dict[str, str] | None:

@@ -7,14 +7,23 @@ The SDK's readers do not fit: `LocalWorkspace` runs the Pulumi CLI when it is cr
 `ProjectSettings` types `config` as the old stack-config-directory string and checks none of the CLI's rules.
 """
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from config.cli_yaml import CliYamlError, load_cli_yaml
+from config.project_schema import (
+    Declaration,
+    DeclarationError,
+    as_engine_content,
+    has_type,
+    read_declaration,
+    type_name,
+)
 
 PROJECT_FILE = "Pulumi.yaml"
-DECLARATION_ATTRIBUTES = frozenset({"type", "items", "description", "secret", "default", "value"})
 
 
 class ConfigSourceError(Exception):
@@ -39,9 +48,14 @@ class ProjectFile:
 
     path: Path
     name: str
-    config: dict[str, Any]
-    """Full key (`namespace:name`) -> the value every stack gets unless it sets the key itself."""
+    declarations: dict[str, Declaration]
+    """Full key (`namespace:name`) -> what the project declares for it."""
     stack_config_dir: Path
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Full key -> the value every stack gets unless it sets the key itself."""
+        return {key: entry.value for key, entry in self.declarations.items() if entry.value is not None}
 
     def stack_file_path(self, stack: str) -> Path:
         """`Pulumi.<stack>.yaml` (the last part of a fully qualified `org/project/stack` name)."""
@@ -62,7 +76,8 @@ class StackSource:
 
 @dataclass(frozen=True)
 class ConfigFiles:
-    """A stack's two sources of config; `stack` is None when its file is not where the project says."""
+    """A stack's two sources of config; `stack` is None when its file is not where the project says, or (in the
+    program) is not the file the engine read."""
 
     project: ProjectFile
     stack: StackSource | None
@@ -73,42 +88,44 @@ class ConfigFiles:
 
 
 def full_key(key: str, namespace: str) -> str:
-    """`namespace:name` for `name`, `namespace:name` and the old `namespace:config:name` forms."""
+    """`namespace:name` for `name`, `namespace:name` and the old `namespace:config:name` forms (the CLI's ParseKey).
+    Raises ValueError for any other key with colons."""
     parts = key.split(":")
     if len(parts) == 1:
         return f"{namespace}:{key}"
+    if len(parts) == 2:
+        return key
     if len(parts) == 3 and parts[1] == "config":
         return f"{parts[0]}:{parts[2]}"
-    return key
+    raise ValueError(f"config key '{key}' is not of the form <namespace>:<name>")
+
+
+def _full_keys(path: Path, block: dict[str, Any], namespace: str) -> dict[str, Any]:
+    """A `config:` block by full key; two spellings of one key are refused (the CLI keeps one without saying so)."""
+    keys: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in block.items():
+        try:
+            name = full_key(key, namespace)
+        except ValueError as error:
+            raise ConfigSourceError(path, str(error)) from None
+        if name in keys:
+            raise ConfigSourceError(path, f"{name} is set twice, as '{written[name]}' and as '{key}'")
+        keys[name], written[name] = value, key
+    return keys
 
 
 def _load_yaml(path: Path, what: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text())
+        return load_cli_yaml(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise ConfigSourceError(path, f"no such {what}") from None
-    except yaml.YAMLError as error:
-        raise ConfigSourceError(path, f"not valid YAML ({' '.join(str(error).split())})") from None
-
-
-def _project_value(path: Path, key: str, declared: Any, project: str) -> Any:
-    """The value a project config entry gives every stack, after the checks `pulumi` itself makes."""
-    in_project = key.split(":")[0] == project
-    if isinstance(declared, float):
-        raise ConfigSourceError(path, f"config {key}: a number with a fraction must go under `value:`")
-    if not isinstance(declared, dict):
-        return declared
-    if unknown := sorted(set(declared) - DECLARATION_ATTRIBUTES):
-        raise ConfigSourceError(
-            path,
-            f"config {key}: a mapping here is a declaration, and {', '.join(unknown)} is not one of its "
-            f"attributes ({', '.join(sorted(DECLARATION_ATTRIBUTES))}); put a structured value under `value:`",
-        )
-    if "value" in declared and "default" in declared:
-        raise ConfigSourceError(path, f"config {key}: cannot have both `default` and `value`")
-    if not in_project and ("type" in declared or "default" in declared or "value" not in declared):
-        raise ConfigSourceError(path, f"config {key}: keys of another namespace take only `value:`")
-    return declared.get("value", declared.get("default"))
+    except OSError as error:
+        raise ConfigSourceError(path, f"cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise ConfigSourceError(path, "not UTF-8 text") from None
+    except CliYamlError as error:
+        raise ConfigSourceError(path, str(error)) from None
 
 
 def read_project(root: Path) -> ProjectFile:
@@ -119,25 +136,41 @@ def read_project(root: Path) -> ProjectFile:
         raise ConfigSourceError(path, "not a Pulumi project file (a mapping with a `name`)")
     name, block = document["name"], document.get("config")
     stack_dir = document.get("stackConfigDir")
+    if stack_dir is not None and not isinstance(stack_dir, str):
+        raise ConfigSourceError(path, "`stackConfigDir` must be a folder name")
     if isinstance(block, str):  # the old spelling of stackConfigDir
+        if stack_dir is not None:
+            raise ConfigSourceError(path, "`config` names the stack files' folder and so does `stackConfigDir`")
         stack_dir, block = block, None
     if block is not None and not isinstance(block, dict):
         raise ConfigSourceError(path, "`config` must be a mapping of keys to values")
-    config = {
-        full_key(str(key), name): _project_value(path, full_key(str(key), name), declared, name)
-        for key, declared in (block or {}).items()
-    }
-    return ProjectFile(path, name, config, root / stack_dir if stack_dir else root)
+    declarations = {}
+    for key, entry in _full_keys(path, block or {}, name).items():
+        try:
+            declarations[key] = read_declaration(key, entry, in_project=key.split(":")[0] == name)
+        except DeclarationError as error:
+            raise ConfigSourceError(path, str(error)) from None
+    return ProjectFile(path, name, declarations, root / stack_dir if stack_dir else root)
 
 
 def _stack_value(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"secure"}:
-        return Secure(str(value["secure"]))
+    """A stack file value; `{secure: <text>}` is encrypted (with anything else than text it is a plain mapping)."""
+    if isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):
+        return Secure(value["secure"])
     if isinstance(value, dict):
         return {key: _stack_value(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_stack_value(item) for item in value]
     return value
+
+
+def holds_secure(value: Any) -> bool:
+    """Whether a stack value is, or contains, an encrypted value."""
+    if isinstance(value, dict):
+        return any(holds_secure(item) for item in value.values())
+    if isinstance(value, list):
+        return any(holds_secure(item) for item in value)
+    return isinstance(value, Secure)
 
 
 def _environments(path: Path, imports: Any) -> tuple[str, ...]:
@@ -161,14 +194,65 @@ def read_stack(project: ProjectFile, stack: str) -> StackSource:
     block = document.get("config")
     if block is not None and not isinstance(block, dict):
         raise ConfigSourceError(path, "`config` must be a mapping of keys to values")
-    config = {full_key(str(key), project.name): _stack_value(value) for key, value in (block or {}).items()}
+    config = {key: _stack_value(value) for key, value in _full_keys(path, block or {}, project.name).items()}
     environments = _environments(path, document.get("environment"))
     return StackSource(path, config, environments, empty=not config and not environments)
 
 
-def read_config_files(root: Path, stack: str, *, stack_required: bool = True) -> ConfigFiles:
+def same_value(engine_text: str | None, value: Any) -> bool:
+    """Whether the engine's text for a key is this stack file value (an encrypted value matches any text)."""
+    if engine_text is None:
+        return False
+    if holds_secure(value):
+        return True
+    if isinstance(value, dict | list):
+        try:
+            return json.loads(engine_text) == value
+        except json.JSONDecodeError:
+            return False
+    if isinstance(value, bool):
+        return engine_text == ("true" if value else "false")
+    if isinstance(value, float):
+        try:
+            return float(engine_text) == value
+        except ValueError:
+            return False
+    return engine_text == ("" if value is None else str(value))
+
+
+def read_by_engine(stack: StackSource, values: Mapping[str, str]) -> bool:
+    """Whether the engine's config came from this stack file: each of its values is the engine's, and an empty file
+    gave the stack no role. Not so when `--config-file` named another file or the stack keeps its config in Pulumi
+    Cloud (the CLI then ignores the file), or an ESC environment merged into a value."""
+    if stack.empty:
+        return "connectdr:role" not in values
+    return all(same_value(values.get(key), value) for key, value in stack.config.items())
+
+
+def check_against_project(files: ConfigFiles) -> None:
+    """What the CLI checks before it runs a stack: every key the project declares without a value is set, typed keys
+    have their type, keys declared secret are secrets. Raises ConfigSourceError naming the stack file."""
+    stack = files.stack
+    if stack is None or stack.environments:  # an ESC environment may supply any key
+        return
+    for key, declared in sorted(files.project.declarations.items()):
+        value = stack.config.get(key, declared.value)
+        if key not in stack.config and declared.value is None:
+            if key.split(":")[0] == files.project.name:
+                reason = f"does not set {key}, which {files.project.path.name} declares with no value for every stack"
+                raise ConfigSourceError(stack.path, reason)
+            continue
+        if declared.secret and not isinstance(stack.config.get(key), Secure):
+            reason = f"{key} must be a secret ({files.project.path.name} declares it so): `pulumi config set --secret`"
+            raise ConfigSourceError(stack.path, reason)
+        typed = declared.type is not None and not holds_secure(value)
+        if typed and not has_type(str(declared.type), declared.items, as_engine_content(value)):
+            expected = type_name(str(declared.type), declared.items)
+            reason = f"{key} must be of type {expected} ({files.project.path.name} declares it so)"
+            raise ConfigSourceError(stack.path, reason)
+
+
+def read_config_files(root: Path, stack: str) -> ConfigFiles:
     """The project file in `root` and the stack's file where the project keeps stack files."""
     project = read_project(root)
-    if not stack_required and not project.stack_file_path(stack).exists():
-        return ConfigFiles(project, None)
     return ConfigFiles(project, read_stack(project, stack))

@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from config import ConfigError
+from config.problems import Problem
 from deploy.offline import Plan, run_program
 from deploy.stack_files import PROJECT_ROOT, STACKS, StackFile, read_offline_stack_file
 
@@ -23,8 +25,25 @@ def load_offline_stacks(root: Path = PROJECT_ROOT) -> dict[str, StackFile]:
     return {name: read_offline_stack_file(name, root) for name in STACKS}
 
 
+def _check_roles(files: dict[str, StackFile], names: Sequence[str]) -> None:
+    """Each stack runs as the role it is named for (the primary's outputs feed the secondary's StackReference)."""
+    problems = [
+        Problem(
+            f"Pulumi.{name}.yaml: connectdr:role",
+            files[name].role,
+            f"the {name} stack must have role {name}: the primary stack deploys the source region, the secondary "
+            "the replica with a StackReference to it (README, Config)",
+        )
+        for name in names
+        if files[name].role in STACKS and files[name].role != name
+    ]
+    if problems:
+        raise ConfigError(problems)
+
+
 def plan_stacks(files: dict[str, StackFile], wanted: Sequence[str] = STACKS) -> dict[str, StackPlan]:
     """Run the primary first (always, when the secondary is wanted: its outputs feed the StackReference)."""
+    _check_roles(files, ["primary", *(["secondary"] if "secondary" in wanted else [])])
     primary = run_program(files["primary"])
     plans = {"primary": StackPlan(files["primary"], primary)}
     if "secondary" in wanted:

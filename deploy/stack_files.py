@@ -10,7 +10,7 @@ from typing import Any
 from config import ConfigError, ConfigSourceError, EngineConfig, LoadedConfig, parse_stack_config, read_config_files
 from config.problems import NOT_SHOWN, Problem
 from config.secret_keys import secret_names_by_region
-from config.sources import Secure, read_project
+from config.sources import Secure, check_against_project, holds_secure, read_project
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("primary", "secondary")
@@ -72,27 +72,23 @@ def _offline(value: Any) -> Any:
 
 
 def _engine_text(key: str, value: Any) -> str:
-    """As the engine passes a value: text as is, other scalars as YAML writes them, mappings and lists as JSON."""
+    """As the engine passes a value: text as is, no value as empty text (the CLI warns it will become null one day),
+    other scalars as YAML writes them, mappings and lists as JSON with keys in order (Go's encoding/json)."""
     value = offline_secret(key) if isinstance(value, Secure) else _offline(value)
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _holds_secure(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_holds_secure(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_holds_secure(item) for item in value)
-    return isinstance(value, Secure)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def read_stack_file(name: str, root: Path = PROJECT_ROOT) -> StackFile:
     """A stack's merged config: project values, then the stack file's. Encrypted values become placeholders."""
     try:
         files = read_config_files(root, name)
+        check_against_project(files)
     except ConfigSourceError as error:
         raise StackFileError(str(error)) from None
     merged = files.merged()
-    secret_keys = frozenset(key for key, value in merged.items() if _holds_secure(value))
+    secret_keys = frozenset(key for key, value in merged.items() if holds_secure(value))
     values = {key: _engine_text(key, value) for key, value in merged.items()}
     environments = files.stack.environments if files.stack else ()
     return StackFile(name, values, secret_keys, root, environments)

@@ -10,7 +10,7 @@ from conftest import ROOT, edit_config, structured
 from config import ConfigError
 from deploy.offline import Plan, run_program
 from deploy.render import to_json, to_mermaid, to_text
-from deploy.stack_files import read_offline_stack_file
+from deploy.stack_files import read_offline_stack_file, read_stack_file, validate_stack_file
 
 
 def run_plan(*args: str) -> subprocess.CompletedProcess[str]:
@@ -139,3 +139,93 @@ def test_an_empty_stack_file_is_one_line(project_copy):
         "also sets connectdr:contactCenter and connectdr:traffic, the secondary connectdr:primaryStack "
         "(README, Config)",
     ]
+
+
+STACK_FILE_STATES = {
+    "absent (config kept in Pulumi Cloud)": lambda path: path.unlink(),
+    "empty (--config-file named another)": lambda path: path.write_text(""),
+    "stale, with a copy of a shared key": lambda path: path.write_text(
+        path.read_text() + "  connectdr:tags:\n    owner: someone-else\n    environment: test\n"
+    ),
+    "not YAML": lambda path: path.write_text("config: [\n"),
+    "not UTF-8": lambda path: path.write_bytes(b"\xff\xfe"),
+    "a directory": lambda path: (path.unlink(), path.mkdir()),
+}
+
+
+@pytest.mark.parametrize("change", STACK_FILE_STATES.values(), ids=STACK_FILE_STATES.keys())
+def test_the_program_trusts_the_engine_s_config_when_the_stack_file_is_not_its_source(project_copy, change, caplog):
+    """Under `--config-file` or Pulumi Cloud stack config the CLI ignores Pulumi.<stack>.yaml; the program must not
+    refuse a valid config, nor crash, because of that file."""
+    stack = read_offline_stack_file("primary", project_copy)
+    change(project_copy / "Pulumi.primary.yaml")
+    plan = run_program(stack, plan=Plan("primary"))
+    assert len(plan.resources) > 100
+    assert all("Traceback" not in record.getMessage() for record in caplog.records)
+
+
+def test_the_program_says_when_it_leaves_a_stack_file_unchecked(project_copy, caplog):
+    stack = read_offline_stack_file("primary", project_copy)
+    (project_copy / "Pulumi.primary.yaml").write_text("config:\n  connectdr:role: secondary\n")
+    run_program(stack, plan=Plan("primary"))
+    assert (
+        "Pulumi.primary.yaml is not the config this stack runs with (--config-file, or config kept in Pulumi Cloud); "
+        "where its keys are set is not checked"
+    ) in caplog.text
+
+
+def test_the_program_still_says_a_stack_file_it_ran_from_is_empty(project_copy):
+    (project_copy / "Pulumi.secondary.yaml").write_text("")
+    stack = read_stack_file("secondary", project_copy)
+    plan = Plan("secondary")
+    with pytest.raises(ConfigError) as raised:
+        run_program(stack, plan=plan)
+    assert [problem.key for problem in raised.value.problems] == ["Pulumi.secondary.yaml"]
+    assert plan.resources == []
+
+
+@pytest.mark.parametrize(
+    ("primary_file", "secondary_file", "wrong"),
+    [
+        ("Pulumi.secondary.yaml", "Pulumi.primary.yaml", ["primary", "secondary"]),
+        ("Pulumi.secondary.yaml", "Pulumi.secondary.yaml", ["primary"]),
+        ("Pulumi.primary.yaml", "Pulumi.primary.yaml", ["secondary"]),
+    ],
+)
+def test_stacks_whose_role_is_not_their_name_are_refused_not_a_traceback(
+    project_copy, primary_file, secondary_file, wrong
+):
+    """Two primaries would both deploy the source region; a primary stack run as secondary crashed the plan."""
+    (project_copy / "Pulumi.primary.yaml").write_text((ROOT / primary_file).read_text())
+    (project_copy / "Pulumi.secondary.yaml").write_text((ROOT / secondary_file).read_text())
+    result = run_plan("--stacks-dir", str(project_copy))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    other = {"primary": "secondary", "secondary": "primary"}
+    assert result.stderr.splitlines() == [
+        "error: "
+        + "; ".join(
+            f"Pulumi.{name}.yaml: connectdr:role = '{other[name]}': the {name} stack must have role {name}: the "
+            "primary stack deploys the source region, the secondary the replica with a StackReference to it "
+            "(README, Config)"
+            for name in wrong
+        )
+    ]
+
+
+def test_stack_files_in_the_project_s_stack_config_dir_are_read_and_checked(project_copy):
+    """`stackConfigDir` moves the stack files; the plan reads them there and the program checks them there."""
+    project = project_copy / "Pulumi.yaml"
+    project.write_text(project.read_text() + "stackConfigDir: stacks\n")
+    (project_copy / "stacks").mkdir()
+    for name in ("primary", "secondary"):
+        (project_copy / f"Pulumi.{name}.yaml").rename(project_copy / "stacks" / f"Pulumi.{name}.yaml")
+    assert validate_stack_file(read_offline_stack_file("secondary", project_copy)).stack.role == "secondary"
+    edit_config(
+        project_copy / "stacks" / "Pulumi.primary.yaml",
+        lambda config: config.update({"connectdr:alerts": {"email": "someone@example.com"}}),
+    )
+    stack = read_offline_stack_file("primary", project_copy)
+    with pytest.raises(ConfigError) as raised:
+        run_program(stack, plan=Plan("primary"))
+    assert [problem.key for problem in raised.value.problems] == ["connectdr:alerts"]
