@@ -1,6 +1,7 @@
 """Customer-managed KMS keys, one per purpose and region, with rotation on."""
 
 import json
+import re
 from collections.abc import Sequence
 
 import pulumi
@@ -58,6 +59,11 @@ def key_policy(account_id: str, service_principals: Sequence[str]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
+def kms_alias_name(stack: str, name: str) -> str:
+    """`alias/connectdr/<stack>/<name>`, with what a KMS alias cannot hold (a stack name may have '.') as '_'."""
+    return "alias/connectdr/" + re.sub(r"[^A-Za-z0-9/_-]", "_", f"{stack}/{name}")
+
+
 def regional_key(
     name: str, region: str, purpose: str, parent: pulumi.Resource, service_principals: Sequence[str] = ()
 ) -> aws.kms.Key:
@@ -74,7 +80,7 @@ def regional_key(
     )
     aws.kms.Alias(
         f"{name}-alias",
-        name=pulumi.Output.concat("alias/connectdr/", pulumi.get_stack(), "/", name),
+        name=kms_alias_name(pulumi.get_stack(), name),
         target_key_id=key.key_id,
         region=region,
         opts=pulumi.ResourceOptions(parent=parent),

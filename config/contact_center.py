@@ -35,7 +35,7 @@ class Instance(ConfigModel):
     @classmethod
     def _connect_alias(cls, value: str) -> str:
         if len(value) > 45 or not INSTANCE_ALIAS.match(value):
-            raise ValueError("1-45 letters, digits and hyphens, not starting with 'd-' nor ending with '-'")
+            raise ValueError("must be 1-45 letters, digits and hyphens, not starting with 'd-' nor ending with '-'")
         return value
 
     @field_validator("identity_management")

@@ -85,7 +85,7 @@ PRIMARY_CASES: list[tuple[str, Edit, str]] = [
         "instance alias starting with d-",
         edit("contactCenter", lambda cc: cc["instance"].__setitem__("alias", "d-care")),
         "connectdr:contactCenter.instance.alias = 'd-care': "
-        "1-45 letters, digits and hyphens, not starting with 'd-' nor ending with '-'",
+        "must be 1-45 letters, digits and hyphens, not starting with 'd-' nor ending with '-'",
     ),
     (
         "hours missing a day",
