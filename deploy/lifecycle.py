@@ -10,6 +10,7 @@ from deploy.backend import RunOptions, StackOperations
 from deploy.engine_events import ResourceEvents
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
+from deploy.pulumi_cli import Interrupted, cause_line
 
 
 @dataclass
@@ -39,6 +40,9 @@ def _run_stack(
         result = backend.run(stack, operation, options, on_output=stream, on_event=events)
     except DriverError as error:
         outcome.error, outcome.exit_code, failure = str(error), error.exit_code, error
+    except KeyboardInterrupt as interrupt:
+        failure = interrupted(stack, interrupt)
+        outcome.error, outcome.exit_code = str(failure), failure.exit_code
     else:
         outcome.ok, outcome.changes = True, result.changes
         if result.outputs is not None:
@@ -46,6 +50,18 @@ def _run_stack(
     outcome.resources, outcome.diagnostics = events.operations(), events.errors
     outcome.policy_violations = events.violations
     return outcome, failure
+
+
+def interrupted(stack: str, interrupt: KeyboardInterrupt) -> DriverError:
+    """Ctrl-C during an operation: what the CLI said as it ended (it was asked to cancel and has ended)."""
+    failure = interrupt.failure if isinstance(interrupt, Interrupted) else None
+    if failure is None:
+        said = "stopped"
+    elif failure.code == 0:
+        said = "the operation had finished before it could be cancelled"
+    else:
+        said = cause_line(failure)
+    return DriverError(f"interrupted: {stack}: {said}", ExitCode.INTERRUPTED)
 
 
 def run_lifecycle(

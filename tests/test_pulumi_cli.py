@@ -6,9 +6,10 @@ output and exits with a chosen code, so create_command_error picks the error cla
 
 import json
 import sys
+import threading
 
 import pytest
-from pulumi.automation import CommandResult, ConcurrentUpdateError, StackNotFoundError
+from pulumi.automation import CommandResult, ConcurrentUpdateError, PulumiCommand, StackNotFoundError
 from pulumi.automation.errors import CommandError, create_command_error
 
 from deploy.errors import ExitCode
@@ -123,3 +124,43 @@ def test_the_sdk_names_the_classes_the_driver_relies_on(fail_with):
     assert isinstance(
         fail_with(stderr="error: [409] Conflict: Another update is currently in progress."), ConcurrentUpdateError
     )
+
+
+def test_output_that_cannot_be_shown_does_not_stop_the_reading(tmp_path):
+    """A callback that fails (a closed stdout) must not leave the CLI blocked on a full pipe."""
+    script = tmp_path / "cli"
+    script.write_text(f"#!{sys.executable}\nimport sys\nsys.stdout.write('line\\n' * 100_000)\n")
+    script.chmod(0o755)
+    command = CapturingCommand.__new__(CapturingCommand)
+    command.command, command.version = str(script), None
+    shown: list[str] = []
+
+    def show(line: str) -> None:
+        shown.append(line)
+        raise BrokenPipeError
+
+    results: list[CommandResult] = []
+    reader = threading.Thread(target=lambda: results.append(command.run([], str(tmp_path), {}, show)), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert not reader.is_alive(), "the CLI and the driver wait on each other"
+    assert shown == ["line"] and results[0].stdout.count("line") == 100_000
+
+
+@pytest.mark.parametrize(
+    "args", [["stack", "output", "--json"], ["up", "--yes", "--", "extra"], ["--non-interactive", "x"]]
+)
+def test_the_cli_runs_as_the_sdk_runs_it(tmp_path, args):
+    """Same arguments and environment as the SDK's own PulumiCommand.run, which CapturingCommand replaces."""
+    script = tmp_path / "cli"
+    script.write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "print(json.dumps([sys.argv[1:], os.environ.get('PULUMI_AUTOMATION_API'), os.environ.get('EXTRA')]))\n"
+    )
+    script.chmod(0o755)
+    said = []
+    for cls in (PulumiCommand, CapturingCommand):
+        command = cls.__new__(cls)
+        command.command, command.version = str(script), None
+        said.append(json.loads(command.run(list(args), str(tmp_path), {"EXTRA": "1"}).stdout))
+    assert said[0] == said[1]
