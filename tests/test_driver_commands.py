@@ -2,9 +2,11 @@
 
 import io
 import json
+import re
 
 import pytest
-from conftest import VirtualClock
+import yaml
+from conftest import VirtualClock, edit_config
 from driver_fakes import (
     DESIRED,
     EAST,
@@ -24,6 +26,7 @@ from deploy import cli
 from deploy.deployment import RoleOutputs
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
+from deploy.split import _restore, check_split, run_split
 from deploy.stack_pair import discover_pair
 from deploy.status import collect_status
 from deploy.verify import run_verify
@@ -205,20 +208,21 @@ def test_a_failed_up_puts_the_split_config_back(capsys):
     assert err.count("\n") == 1 and "stack config put back as it was" in err
 
 
-def test_a_split_field_the_config_did_not_have_is_removed_again():
-    from deploy.split import CheckedSplit, _restore
-
-    class File:
-        def structured(self, key):
-            return {"telephony": {EAST: 50, WEST: 50}}
-
-    backend = FakeBackend()
-    _restore(
-        backend,
-        "primary",
-        CheckedSplit(File(), {"telephony": {EAST: 70, WEST: 30}, "signIn": {EAST: True}}, None, (EAST, WEST)),
+def test_a_split_field_the_config_did_not_have_is_removed_again(project_copy):
+    edit_config(project_copy / "Pulumi.primary.yaml", lambda config: config["connectdr:traffic"].pop("signIn"))
+    checked = check_split(
+        "primary", {"telephony": {EAST: 70, WEST: 30}, "signIn": {EAST: True, WEST: False}}, project_copy
     )
-    assert backend.calls[-1] == ("remove_config", "primary", ["connectdr:traffic.signIn"])
+    backend = FakeBackend()
+    assert _restore(backend, "primary", checked) == []
+    assert backend.calls == [
+        (
+            "set_config",
+            "primary",
+            {'connectdr:traffic.telephony["us-east-1"]': "50", 'connectdr:traffic.telephony["us-west-2"]': "50"},
+        ),
+        ("remove_config", "primary", ["connectdr:traffic.signIn"]),
+    ]
 
 
 def test_when_putting_the_config_back_fails_the_line_says_what_is_set(capsys):
@@ -356,3 +360,75 @@ def test_a_failed_check_ends_verify_with_its_one_line(capsys):
     assert code == ExitCode.FAILED
     assert "[FAIL] replica in us-west-2: INSTANCE_REPLICATION_FAILED" in out
     assert err == "error: verify: a check failed (its line above says which and why)\n"
+
+
+class FileConfigBackend(FakeBackend):
+    """Sets stack config as `pulumi config set --path` does: in the stack file of `root`."""
+
+    def __init__(self, root, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.root = root
+
+    def set_config(self, stack, values):
+        super().set_config(stack, values)
+
+        def change(config):
+            for key, value in values.items():
+                field, region = re.fullmatch(r'connectdr:traffic\.(\w+)\["(.+)"\]', key).groups()
+                config["connectdr:traffic"].setdefault(field, {})[region] = json.loads(value)
+
+        edit_config(self.root / f"Pulumi.{stack}.yaml", change)
+
+    def telephony(self, stack="primary"):
+        return yaml.safe_load((self.root / f"Pulumi.{stack}.yaml").read_text())["config"]["connectdr:traffic"][
+            "telephony"
+        ]
+
+
+def test_a_rollback_leaves_a_value_someone_else_set_meanwhile(project_copy):
+    backend = FileConfigBackend(project_copy, failures={("primary", "up"): DriverError("primary: boom")})
+    original_run = backend.run
+
+    def up_while_someone_sets_the_west(stack, operation, options, **kwargs):
+        edit_config(
+            project_copy / "Pulumi.primary.yaml",
+            lambda config: config["connectdr:traffic"]["telephony"].update({WEST: 20}),
+        )
+        return original_run(stack, operation, options, **kwargs)
+
+    backend.run = up_while_someone_sets_the_west
+    checked = check_split("primary", {"telephony": {EAST: 70, WEST: 30}}, project_copy)
+    with pytest.raises(DriverError) as raised:
+        run_split(backend, cloud_with(), "primary", checked, out=io.StringIO())
+    assert backend.telephony() == {EAST: 50, WEST: 20}
+    said = str(raised.value)
+    assert 'connectdr:traffic.telephony["us-west-2"] was changed meanwhile (now 20): left as it is' in said
+    assert "\n" not in said
+
+
+@pytest.mark.parametrize(
+    ("interrupted", "said"),
+    [
+        ("up", "interrupted: primary: stopped (stack config put back as it was"),
+        ("set_config", "interrupted while setting the stack config of primary: it may hold"),
+        ("rollback", "putting the stack config back was interrupted: it may still hold"),
+    ],
+)
+def test_an_interrupted_split_says_what_the_stack_config_holds(capsys, interrupted, said):
+    backend = FakeBackend()
+    original_set = backend.set_config
+
+    def set_config(stack, values):
+        original_set(stack, values)
+        if interrupted == "set_config" or (interrupted == "rollback" and len(backend.calls) == 2):
+            raise KeyboardInterrupt
+
+    def run_up(stack, operation, options, **kwargs):
+        raise KeyboardInterrupt if interrupted != "set_config" else AssertionError("up after an interrupt")
+
+    backend.set_config, backend.run = set_config, run_up
+    code, _, err = run(capsys, ["split", "us-east-1=70", "us-west-2=30"], backend)
+    assert code == ExitCode.INTERRUPTED
+    assert err.count("\n") == 1 and said in err, err
+    if interrupted != "up":
+        assert 'connectdr:traffic.telephony["us-east-1"]=70' in err
