@@ -47,12 +47,13 @@ def parse_assignments(items: list[str], *, switches: bool = False) -> dict[str, 
 @dataclass(frozen=True)
 class CheckedSplit:
     """A split that passed the stack config model: the change, the merged traffic section, the region pair,
-    and the stack file it was checked against."""
+    the stack file it was checked against, and the instance alias every name of the deployment derives from."""
 
     stack_file: StackFile
     changes: Changes
     traffic: Traffic
     regions: tuple[str, str]
+    alias: str | None = None
 
 
 def check_split(primary_stack: str, changes: Changes, root: Path = PROJECT_ROOT) -> CheckedSplit:
@@ -67,7 +68,9 @@ def check_split(primary_stack: str, changes: Changes, root: Path = PROJECT_ROOT)
         raise problems_error(error) from None
     if loaded.stack.role != "primary" or loaded.stack.traffic is None:
         raise DriverError(f"{primary_stack}: not a primary stack with a connectdr:traffic section", ExitCode.USAGE)
-    return CheckedSplit(stack_file, changes, loaded.stack.traffic, loaded.stack.regions.pair)
+    contact_center = loaded.stack.contact_center
+    alias = contact_center.instance.alias if contact_center is not None else None
+    return CheckedSplit(stack_file, changes, loaded.stack.traffic, loaded.stack.regions.pair, alias)
 
 
 def path_values(changes: Changes) -> dict[str, str]:

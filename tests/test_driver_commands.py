@@ -23,10 +23,12 @@ from driver_fakes import (
 
 from connect.desired_split import versioned
 from deploy import cli
+from deploy.cloud import CloudClients
 from deploy.deployment import RoleOutputs
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
 from deploy.split import _restore, check_split, run_split
+from deploy.split_direct import DirectTargets, deployment_names
 from deploy.stack_pair import discover_pair
 from deploy.status import collect_status
 from deploy.verify import run_verify
@@ -432,3 +434,37 @@ def test_an_interrupted_split_says_what_the_stack_config_holds(capsys, interrupt
     assert err.count("\n") == 1 and said in err, err
     if interrupted != "up":
         assert 'connectdr:traffic.telephony["us-east-1"]=70' in err
+
+
+def test_split_direct_refuses_names_of_another_deployment(capsys):
+    """An outputs file from another deployment (a staging pair, another org's `primary`) named its table: the
+    direct split wrote the production split into it and invoked its controller."""
+    staging = {
+        "primary": {**OUTPUTS["primary"], "tableNames": {"config": "connectdr-staging-config"}},
+        "secondary": {**OUTPUTS["secondary"], "failoverController": "connectdr-staging-failover-controller"},
+    }
+    for stack in ("primary", "secondary"):
+        save_outputs(stack, staging[stack])
+    opened, lam = [], FakeLambda()
+
+    def factory(service, region):
+        opened.append((service, region))
+        return table_with_desired() if service.startswith("table:") else lam
+
+    unreachable = DriverError("primary: backend or cloud not reachable", ExitCode.ENVIRONMENT)
+    backend = FakeBackend(failures={("primary", "outputs"): unreachable})
+    argv = ["split", "us-east-1=0", "us-west-2=100", "--direct", WEST]
+    code = cli.main(argv, backend_factory=lambda: backend, cloud=CloudClients(factory=factory))
+    out, err = capsys.readouterr()
+    assert code == ExitCode.ENVIRONMENT
+    assert (out, opened, lam.invoked) == ("", [], [])
+    assert err.count("\n") == 1
+    assert "connectdr-staging-config is not this deployment's config table (connectdr-acme-care-config)" in err
+    assert "pass --config-table connectdr-acme-care-config --controller connectdr-acme-care-failover-controller" in err
+
+
+def test_the_names_split_direct_expects_are_the_programs(plans):
+    checked = check_split("primary", {"telephony": {EAST: 0, WEST: 100}})
+    outputs = plans["primary"].plan.outputs
+    expected = DirectTargets(outputs["tableNames"]["config"], outputs["failoverController"], "the stack file")
+    assert deployment_names(checked) == expected
