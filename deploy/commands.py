@@ -37,7 +37,7 @@ class Context:
     args: argparse.Namespace
     backend_factory: Callable[[], StackOperations]
     cloud: CloudClients
-    stdin: TextIO
+    stdin: TextIO | None
     out: TextIO = field(default_factory=lambda: sys.stdout)
 
     @cached_property
@@ -108,7 +108,7 @@ def command_lifecycle(ctx: Context) -> int:
     options = run_options(args)
     check_resource_flags(options, stacks)
     if args.command == "destroy" and not args.yes:
-        if not ctx.stdin.isatty():
+        if ctx.stdin is None or ctx.stdin.closed or not ctx.stdin.isatty():
             raise unattended_destroy(stacks)
         confirm_destroy(ctx.backend, stacks, options, ask=_asker(ctx.stdin), out=ctx.out)
     return run_lifecycle(ctx.backend, args.command, stacks, options, as_json=args.json, out=ctx.out)

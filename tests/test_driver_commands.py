@@ -468,3 +468,11 @@ def test_the_names_split_direct_expects_are_the_programs(plans):
     outputs = plans["primary"].plan.outputs
     expected = DirectTargets(outputs["tableNames"]["config"], outputs["failoverController"], "the stack file")
     assert deployment_names(checked) == expected
+
+
+def test_destroy_with_stdin_closed_is_refused_like_a_pipe(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)  # `python -m deploy destroy <&-`
+    code = cli.main(["destroy"], backend_factory=no_backend, cloud=cloud_with())
+    err = capsys.readouterr().err
+    assert code == ExitCode.USAGE
+    assert err.count("\n") == 1 and "pass --yes (stdin is not a terminal to ask)" in err
