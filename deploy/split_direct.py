@@ -10,7 +10,7 @@ of another deployment cannot send the split to its table.
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from config.names import FAILOVER_CONTROLLER, name_prefix
 from deploy.backend import StackBackend
@@ -18,7 +18,7 @@ from deploy.cloud import CloudClients
 from deploy.deployment import need
 from deploy.errors import DriverError, ExitCode
 from deploy.split import CheckedSplit, path_values
-from deploy.traffic_ops import invoke_controller, read_desired, write_desired
+from deploy.traffic_ops import invoke_controller, update_desired
 
 
 @dataclass(frozen=True)
@@ -100,19 +100,22 @@ def run_split_direct(
     out: TextIO = sys.stdout,
 ) -> int:
     ports = cloud.ports(region, targets.config_table)
-    document = read_desired(ports.table)
-    default = dict(document["default"])
-    if "telephony" in checked.changes:
-        default["telephony"] = checked.traffic.telephony
-    if "agents" in checked.changes or checked.traffic.agents is None:
-        default["agents"] = checked.traffic.agent_split
-    if "signIn" in checked.changes:
-        default["signIn"] = checked.changes["signIn"]
-    written = write_desired(ports.table, {**document, "default": default})
+
+    def with_split(document: dict[str, Any]) -> dict[str, Any]:
+        default = dict(document["default"])
+        if "telephony" in checked.changes:
+            default["telephony"] = checked.traffic.telephony
+        if "agents" in checked.changes or checked.traffic.agents is None:
+            default["agents"] = checked.traffic.agent_split
+        if "signIn" in checked.changes:
+            default["signIn"] = checked.changes["signIn"]
+        return {**document, "default": default}
+
+    written = update_desired(ports.table, with_split) or {}
     result = invoke_controller(ports.lambda_client, targets.controller, "split-direct")
     print(
         f"desired split written in {region} to {targets.config_table} (names from {targets.source}, version "
-        f"{written['version']}); {targets.controller}: {result.get('reason')}",
+        f"{written.get('version')}); {targets.controller}: {result.get('reason')}",
         file=out,
     )
     print("the primary stack's config no longer matches; once its region is back, run:", file=out)

@@ -11,6 +11,7 @@ from driver_fakes import (
     DESIRED,
     EAST,
     OUTPUTS,
+    TDG,
     WEST,
     FakeBackend,
     FakeCloudWatch,
@@ -25,12 +26,14 @@ from connect.desired_split import versioned
 from deploy import cli
 from deploy.cloud import CloudClients
 from deploy.deployment import RoleOutputs
+from deploy.drill import DrillTargets, run_drill
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
 from deploy.split import _restore, check_split, run_split
 from deploy.split_direct import DirectTargets, deployment_names
 from deploy.stack_pair import discover_pair
 from deploy.status import collect_status
+from deploy.traffic_ops import OperationError, RegionPorts
 from deploy.verify import run_verify
 
 
@@ -476,3 +479,82 @@ def test_destroy_with_stdin_closed_is_refused_like_a_pipe(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert code == ExitCode.USAGE
     assert err.count("\n") == 1 and "pass --yes (stdin is not a terminal to ask)" in err
+
+
+class WriterBetween(FakeTable):
+    """A replica where another writer's change lands once, between a read of the desired item and the write."""
+
+    def __init__(self, other_change) -> None:
+        super().__init__()
+        self.other_change, self.reads = other_change, 0
+
+    def get_item(self, Key, **kwargs):
+        found = super().get_item(Key, **kwargs)
+        self.reads += 1
+        if self.reads == 1 and Key == {"pk": "traffic", "sk": "desired"}:
+            other = versioned(self.other_change(self.desired()))
+            self.items[("traffic", "desired")] = {**found["Item"], "document": json.dumps(other)}
+        return found
+
+
+def test_split_direct_keeps_a_write_that_lands_between_its_read_and_its_write(capsys):
+    def drill_forces_west(document):
+        return {**document, "override": {"mode": "force", "region": WEST}}
+
+    west = WriterBetween(drill_forces_west)
+    west.put_item(table_with_desired().items[("traffic", "desired")])
+    tables, argv = {EAST: FakeTable(), WEST: west}, ["split", "us-east-1=0", "us-west-2=100", "--direct", WEST]
+    code = cli.main(
+        [*argv, "--config-table", "t", "--controller", "c"], backend_factory=no_backend, cloud=cloud_with(tables=tables)
+    )
+    assert code == 0, capsys.readouterr().err
+    written = west.desired()
+    assert written["default"]["telephony"] == {EAST: 0, WEST: 100}
+    assert written["override"] == {"mode": "force", "region": WEST}, "the other writer's override was overwritten"
+
+
+def test_a_drill_keeps_a_split_made_while_it_ran_and_lifts_only_its_override():
+    west = table_with_desired()
+    connect, lam = FakeConnect(east=50), FakeLambda()
+
+    def controller(FunctionName, InvocationType, Payload):
+        if json.loads(Payload)["trigger"] == "drill":  # on-call runs split --direct meanwhile
+            document = west.desired()
+            default = {**document["default"], "telephony": {EAST: 20, WEST: 80}}
+            west.put_item(
+                {**west.items[("traffic", "desired")], "document": json.dumps({**document, "default": default})}
+            )
+        document = west.desired()
+        connect.east = 0 if document["override"]["mode"] == "force" else document["default"]["telephony"][EAST]
+        return FakeLambda.invoke(lam, FunctionName, InvocationType, Payload)
+
+    ports = RegionPorts(
+        WEST, west, type("Lambda", (), {"invoke": staticmethod(controller)})(), connect, FakeCloudWatch()
+    )
+    clock = VirtualClock()
+    report = run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=clock, sleep=clock.sleep)
+    after = west.desired()
+    assert after["default"]["telephony"] == {EAST: 20, WEST: 80}, "the drill wrote its old copy back"
+    assert after["override"] == {"mode": "none", "region": None}
+    assert connect.east == 20 and report.restored_after_seconds is not None
+
+
+def test_a_drill_leaves_an_override_someone_set_while_it_ran():
+    west, connect, lam = table_with_desired(), FakeConnect(east=50), FakeLambda()
+    someone_elses = {"mode": "force", "region": EAST}
+
+    def controller(FunctionName, InvocationType, Payload):
+        document = west.desired()
+        if json.loads(Payload)["trigger"] == "drill":
+            connect.east = 0
+            document = {**document, "override": someone_elses}
+            west.put_item({**west.items[("traffic", "desired")], "document": json.dumps(document)})
+        return FakeLambda.invoke(lam, FunctionName, InvocationType, Payload)
+
+    ports = RegionPorts(
+        WEST, west, type("Lambda", (), {"invoke": staticmethod(controller)})(), connect, FakeCloudWatch()
+    )
+    clock = VirtualClock()
+    with pytest.raises(OperationError, match=r"the override was changed while the drill ran .*left as it is"):
+        run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=clock, sleep=clock.sleep)
+    assert west.desired()["override"] == someone_elses
