@@ -54,6 +54,8 @@ UNREACHABLE_HINTS = re.compile(
 GENERIC_ERRORS = re.compile(
     r"^(update|preview|refresh|destroy) failed\.?$|^an error occurred|^one or more errors occurred", re.IGNORECASE
 )
+SEVERAL_ERRORS = re.compile(r"^\d+ errors occurred:")
+NUMBERED_ERROR = re.compile(r"^\d+\) ")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -245,8 +247,18 @@ def clean(text: str) -> str:
 
 
 def _error_lines(text: str) -> list[str]:
-    lines = (line.strip() for line in clean(text).splitlines())
-    return [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("error:")]
+    """Each `error:` line's message; the CLI's "N errors occurred:" with its numbered lines as one message."""
+    messages: list[str] = []
+    numbered = False
+    for line in (line.strip() for line in clean(text).splitlines()):
+        if line.lower().startswith("error:"):
+            messages.append(line.split(":", 1)[1].strip())
+            numbered = bool(SEVERAL_ERRORS.match(messages[-1]))
+        elif numbered and NUMBERED_ERROR.match(line):
+            messages[-1] += ("; " if messages[-1][-1] != ":" else " ") + line
+        else:
+            numbered = False
+    return messages
 
 
 def cause_line(failure: CliFailure) -> str:

@@ -72,6 +72,11 @@ LOGIN = (
             "creating S3 Bucket: AccessDenied: not allowed",
         ),
         ("", "panic: something odd\ngoroutine 1", "panic: something odd"),
+        (
+            "",
+            "error: 2 errors occurred:\n    1) decrypting secret: AccessDeniedException\n    2) blob: NoSuchKey",
+            "2 errors occurred: 1) decrypting secret: AccessDeniedException; 2) blob: NoSuchKey",
+        ),
         ("", "", "the Pulumi CLI failed with exit code 255 without a message"),
     ],
 )
