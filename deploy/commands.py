@@ -159,7 +159,11 @@ def command_split(ctx: Context) -> int:
 
 
 def command_status(ctx: Context) -> int:
-    return run_status(ctx.role_outputs(remember=True), ctx.cloud, as_json=ctx.args.json, out=ctx.out)
+    outputs = ctx.role_outputs(remember=True)
+    code = run_status(outputs, ctx.cloud, as_json=ctx.args.json, out=ctx.out)
+    for note in [] if ctx.args.json else outputs.notes:
+        print(note, file=ctx.out)
+    return code
 
 
 def _stack_file_regions(stack: str) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ class StackOutcome:
     policy_violations: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     exit_code: int = ExitCode.OK
+    notes: list[str] = field(default_factory=list)
 
 
 def describe(changes: dict[str, int]) -> str:
@@ -45,8 +46,8 @@ def _run_stack(
         outcome.error, outcome.exit_code = str(failure), failure.exit_code
     else:
         outcome.ok, outcome.changes = True, result.changes
-        if result.outputs is not None:
-            save_outputs(stack, result.outputs)
+        if result.outputs is not None and (note := save_outputs(stack, result.outputs)):
+            outcome.notes.append(note)
     outcome.resources, outcome.diagnostics = events.operations(), events.errors
     outcome.policy_violations = events.violations
     return outcome, failure
@@ -101,6 +102,8 @@ def run_lifecycle(
         for outcome in outcomes:
             status = f"ok ({describe(outcome.changes)})" if outcome.ok else f"FAILED: {outcome.error}"
             print(f"  {outcome.stack}: {status}", file=out)
+            for note in outcome.notes:
+                print(f"    {note}", file=out)
         for stack in skipped:
             print(f"  {stack}: skipped (an earlier stack failed)", file=out)
     if failure is not None:

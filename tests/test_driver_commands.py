@@ -3,6 +3,7 @@
 import io
 import json
 import re
+import threading
 
 import pytest
 import yaml
@@ -558,3 +559,49 @@ def test_a_drill_leaves_an_override_someone_set_while_it_ran():
     with pytest.raises(OperationError, match=r"the override was changed while the drill ran .*left as it is"):
         run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=clock, sleep=clock.sleep)
     assert west.desired()["override"] == someone_elses
+
+
+def test_two_writers_of_the_outputs_file_at_once_keep_both_stacks(outputs_file):
+    """`up` in one terminal and `status` in another: they shared one temporary file and read, changed and
+    wrote the file without a lock, so one stack's outputs were lost (or the file replaced half-written)."""
+    problems: list[str | None] = []
+
+    def save_many(stack: str) -> None:
+        problems.extend(save_outputs(stack, {**OUTPUTS[stack], "n": n}) for n in range(40))
+
+    writers = [threading.Thread(target=save_many, args=(stack,)) for stack in ("primary", "secondary")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert set(problems) == {None}
+    assert {
+        stack: entry["outputs"]["n"] for stack, entry in json.loads(outputs_file.read_text())["stacks"].items()
+    } == {
+        "primary": 39,
+        "secondary": 39,
+    }
+    left = sorted(path.name for path in outputs_file.parent.iterdir() if "outputs" in path.name)
+    assert left == ["outputs.json", "outputs.json.lock"], "a temporary file was left behind"
+
+
+def test_up_rewrites_an_unreadable_outputs_file_and_says_so(capsys, outputs_file):
+    outputs_file.write_text('{"stacks": {"primary": ')  # cut off mid-write by an earlier crash
+    code, out, err = run(capsys, ["up", "--stack", "primary"])
+    assert (code, err) == (0, "")
+    assert json.loads(outputs_file.read_text())["stacks"]["primary"]["outputs"] == OUTPUTS["primary"]
+    assert "cannot read the outputs file" in out and "rewritten with the outputs of primary" in out
+
+
+def test_up_says_when_it_cannot_keep_the_outputs(capsys, outputs_file):
+    outputs_file.mkdir()  # not a file at all
+    code, out, err = run(capsys, ["up", "--stack", "primary"])
+    assert (code, err) == (0, "")
+    assert f"note: outputs of primary not kept in {outputs_file}" in out
+
+
+def test_status_says_when_it_cannot_keep_the_outputs(capsys, outputs_file):
+    outputs_file.mkdir()
+    code, out, err = run(capsys, ["status"])
+    assert (code, err) == (0, "")
+    assert f"note: outputs of secondary not kept in {outputs_file}" in out
