@@ -110,7 +110,8 @@ def command_lifecycle(ctx: Context) -> int:
     if args.command == "destroy" and not args.yes:
         if ctx.stdin is None or ctx.stdin.closed or not ctx.stdin.isatty():
             raise unattended_destroy(stacks)
-        confirm_destroy(ctx.backend, stacks, options, ask=_asker(ctx.stdin), out=ctx.out)
+        dialogue = sys.stderr if args.json else ctx.out  # --json: stdout holds the one document
+        confirm_destroy(ctx.backend, stacks, options, ask=_asker(ctx.stdin), out=dialogue)
     return run_lifecycle(ctx.backend, args.command, stacks, options, as_json=args.json, out=ctx.out)
 
 

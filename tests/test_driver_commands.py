@@ -605,3 +605,11 @@ def test_status_says_when_it_cannot_keep_the_outputs(capsys, outputs_file):
     code, out, err = run(capsys, ["status"])
     assert (code, err) == (0, "")
     assert f"note: outputs of secondary not kept in {outputs_file}" in out
+
+
+def test_destroy_json_asks_on_stderr_and_prints_one_document(capsys):
+    backend = FakeBackend()
+    code, out, err = run(capsys, ["destroy", "--stack", "secondary", "--json"], backend, stdin=Terminal("yes"))
+    assert code == 0
+    assert json.loads(out)["operation"] == "destroy"
+    assert "secondary: same 10, update 1" in err and "Type yes to go on" in err
