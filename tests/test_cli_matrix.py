@@ -51,6 +51,9 @@ CLI_STATES = {
     "auth-exit-code": {"fail": failing(["*"], "error: getting user info: [401] Unauthorized", 3)},
     "another-update": {"fail": failing([*OPERATIONS, "config set-all", "stack init"], CONFLICT, 255)},
     "resource-error": {"fail": failing(OPERATIONS, "error: update failed", 255, DIAGNOSTICS)},
+    "backend-hangs": {"hang": {command: 60 for command in ("stack select", "stack output", "stack init")}},
+    "outputs-not-json": {"fail": failing(["stack output"], "", 0, "{not json")},
+    "output-not-utf8": {"garble": {operation: 70_000 for operation in OPERATIONS}},
 }
 # (state, command) -> exit code; every command meets "works", "no-cli", the unknown stack and the login states.
 EXPECTED = {
@@ -65,6 +68,11 @@ EXPECTED = {
     ("another-update", "status"): 0,
     **{("resource-error", command): 1 for command in ("preview", "drift-check", "up", "refresh", "destroy", "split")},
     ("resource-error", "verify"): 0,
+    **{("backend-hangs", command): 4 for command in COMMANDS},
+    **{("outputs-not-json", command): 1 for command in ("up", "split", "status", "drill", "verify")},
+    **{("outputs-not-json", command): 0 for command in ("init", "preview", "drift-check", "refresh", "destroy")},
+    ("outputs-not-json", "split-direct"): 4,
+    **{("output-not-utf8", command): 0 for command in COMMANDS},
 }
 
 
@@ -123,6 +131,7 @@ def assert_ends(code: int, expected: int, out: str, err: str) -> None:
 
 @pytest.mark.parametrize(("state", "command"), sorted(EXPECTED), ids=lambda item: item)
 def test_every_command_in_every_cli_state(standin, capsys, monkeypatch, state, command):
+    monkeypatch.setenv("CONNECTDR_PULUMI_TIMEOUT", "1")
     if state == "no-cli":
         monkeypatch.setenv("PATH", "/usr/bin:/bin")
     else:
