@@ -233,8 +233,8 @@ def main(
         failure = DriverError(str(error), ExitCode.FAILED)
     except (BotoCoreError, ClientError) as error:
         failure = aws_failure(error)
-    except KeyboardInterrupt:
-        failure = DriverError("interrupted", ExitCode.INTERRUPTED)
+    except KeyboardInterrupt as interrupt:
+        failure = DriverError(f"interrupted: {interrupt}" if str(interrupt) else "interrupted", ExitCode.INTERRUPTED)
     except Exception as error:  # the last resort: a bug, still one line unless asked for the traceback
         if os.environ.get(TRACEBACK_VARIABLE):
             raise

@@ -92,9 +92,27 @@ def run_drill(
         )
         report.shifted_after_seconds = clock() - started
         report.steps.append(f"{away_from} at 0% after {report.shifted_after_seconds:.1f} s")
-    finally:
+    except KeyboardInterrupt:
+        # Stop at once, but not with all traffic forced away: lift the override, without waiting for the split.
+        lifted = _lift(to, forced)
+        invoke_controller(to.lambda_client, targets.controller, "drill-restore")
+        raise KeyboardInterrupt(
+            "the drill's override is lifted and the controller asked to apply the split in force"
+            if lifted is not None
+            else f"the override was changed while the drill ran: left as it is ({read_desired(to.table)['override']})"
+        ) from None
+    except Exception:  # a timeout or a failed call: put the split back, then say why
         _restore(to, targets, report, forced, timeout_seconds, poll_seconds, clock, sleep)
+        raise
+    _restore(to, targets, report, forced, timeout_seconds, poll_seconds, clock, sleep)
     return report
+
+
+def _lift(to: RegionPorts, forced: dict[str, Any]) -> dict[str, Any] | None:
+    """Take the drill's override off the desired item, if it is still the drill's; the new document, or None."""
+    return update_desired(
+        to.table, lambda document: {**document, "override": NO_OVERRIDE} if document.get("override") == forced else None
+    )
 
 
 def _restore(
@@ -110,10 +128,7 @@ def _restore(
     """Lift the drill's override and wait for the split in force. Only the override is lifted: a split written
     while the drill ran (`split --direct`, `up`) stays; an override someone else set meanwhile stays too (and
     the drill fails saying so)."""
-    lifted = update_desired(
-        to.table,
-        lambda document: {**document, "override": NO_OVERRIDE} if document.get("override") == forced else None,
-    )
+    lifted = _lift(to, forced)
     if lifted is None:
         raise OperationError(
             f"the override was changed while the drill ran (now {read_desired(to.table).get('override')}): left as it "

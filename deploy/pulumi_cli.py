@@ -75,8 +75,11 @@ class Interrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) while a CLI command ran; the CLI was asked to stop and has ended."""
 
     def __init__(self, failure: CliFailure) -> None:
-        super().__init__(failure)
+        super().__init__()
         self.failure = failure
+
+    def __str__(self) -> str:
+        return f"the Pulumi CLI stopped ({cause_line(self.failure)})" if self.failure.code else ""
 
 
 class CapturingCommand(PulumiCommand):

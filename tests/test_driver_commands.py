@@ -613,3 +613,17 @@ def test_destroy_json_asks_on_stderr_and_prints_one_document(capsys):
     assert code == 0
     assert json.loads(out)["operation"] == "destroy"
     assert "secondary: same 10, update 1" in err and "Type yes to go on" in err
+
+
+def test_ctrl_c_during_a_drill_lifts_its_override_without_waiting(capsys):
+    west, connect = table_with_desired(), FakeConnect(east=50)
+    lam = FakeLambda()
+
+    def interrupted(_seconds):
+        raise KeyboardInterrupt
+
+    ports = RegionPorts(WEST, west, lam, connect, FakeCloudWatch())
+    with pytest.raises(KeyboardInterrupt, match="the drill's override is lifted"):
+        run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=VirtualClock(), sleep=interrupted)
+    assert west.desired()["override"] == {"mode": "none", "region": None}
+    assert lam.invoked == ["c", "c"]
