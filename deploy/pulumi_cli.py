@@ -172,8 +172,9 @@ def _time_limit(args: list[str]) -> float | None:
 
 def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
     """Signal the CLI and what it started (language host, plugins), as a terminal's Ctrl-C does."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal_number)
+    if process.poll() is None:  # never a group whose leader has been reaped (its id may be reused)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal_number)
 
 
 def _supervise(process: subprocess.Popen, limit: float | None, shown: str) -> int:
