@@ -86,7 +86,7 @@ class CapturingCommand(PulumiCommand):
     """PulumiCommand whose `run` keeps each failed command's streams on the CommandError it raises, reads output
     that is not UTF-8 with replacement characters, passes Ctrl-C on to the CLI and waits for it to end, and puts
     a time limit on the commands that are not operations. Otherwise it runs the CLI as the SDK does (same
-    arguments, environment and errors)."""
+    arguments, environment and errors; stdin is empty, as nothing is asked with --non-interactive)."""
 
     def run(
         self,
