@@ -169,3 +169,26 @@ def test_the_cli_runs_as_the_sdk_runs_it(tmp_path, args):
         command.command, command.version = str(script), None
         said.append(json.loads(command.run(list(args), str(tmp_path), {"EXTRA": "1"}).stdout))
     assert said[0] == said[1]
+
+
+@pytest.mark.parametrize(
+    ("stdout", "stderr", "code", "exit_code"),
+    [
+        ("    error: reading Connect Queue (q-1): ResourceNotFoundException: queue not found", "", 1, ExitCode.FAILED),
+        (
+            "    error: creating Connect Phone Number: StatusCode: 409, ResourceConflictException: in use",
+            "error: update failed",
+            255,
+            ExitCode.FAILED,
+        ),
+        ("    error: putting S3 policy: AccessDenied: Access Denied, StatusCode: 403", "", 1, ExitCode.FAILED),
+        ("    error: no stack named 'primary' found", "", 1, ExitCode.FAILED),
+    ],
+    ids=["not-found", "conflict-409", "forbidden-403", "stack-reference"],
+)
+def test_a_resource_error_is_not_mistaken_for_the_environment(fail_with, stdout, stderr, code, exit_code):
+    """The engine prints resource errors on stdout: words like 'not found', 409 or 403 there are the resource's,
+    not the backend's, the stack's or the credentials' (which the CLI reports on stderr)."""
+    failure = classify(fail_with(stdout=stdout, stderr=stderr, code=code), "primary")
+    assert failure.exit_code == exit_code
+    assert stdout.split("error: ", 1)[1] in str(failure)
