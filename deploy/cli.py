@@ -6,6 +6,7 @@ results go to stdout.
 
 import argparse
 import os
+import signal
 import sys
 import threading
 import warnings
@@ -195,6 +196,24 @@ def background_notes_to_stdout() -> Iterator[None]:
             threading.excepthook = previous_hook
 
 
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job, a stopped container) is handled as Ctrl-C: the CLI is asked to cancel and the
+    driver waits for it, instead of dying and leaving the CLI to be killed mid-update by its closed pipes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(
     argv: Sequence[str] | None = None,
     backend_factory: Callable[[], StackOperations] = AutomationBackend,
@@ -204,7 +223,7 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         context = Context(args, backend_factory, cloud or CloudClients(), stdin or sys.stdin)
-        with background_notes_to_stdout():
+        with background_notes_to_stdout(), terminate_as_interrupt():
             return int(args.handler(context))
     except UsageError as error:
         failure = DriverError(str(error), ExitCode.USAGE)
@@ -214,8 +233,8 @@ def main(
         failure = DriverError(str(error), ExitCode.FAILED)
     except (BotoCoreError, ClientError) as error:
         failure = aws_failure(error)
-    except KeyboardInterrupt:
-        failure = DriverError("interrupted", ExitCode.INTERRUPTED)
+    except KeyboardInterrupt as interrupt:
+        failure = DriverError(f"interrupted: {interrupt}" if str(interrupt) else "interrupted", ExitCode.INTERRUPTED)
     except Exception as error:  # the last resort: a bug, still one line unless asked for the traceback
         if os.environ.get(TRACEBACK_VARIABLE):
             raise

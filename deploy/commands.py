@@ -37,7 +37,7 @@ class Context:
     args: argparse.Namespace
     backend_factory: Callable[[], StackOperations]
     cloud: CloudClients
-    stdin: TextIO
+    stdin: TextIO | None
     out: TextIO = field(default_factory=lambda: sys.stdout)
 
     @cached_property
@@ -108,9 +108,10 @@ def command_lifecycle(ctx: Context) -> int:
     options = run_options(args)
     check_resource_flags(options, stacks)
     if args.command == "destroy" and not args.yes:
-        if not ctx.stdin.isatty():
+        if ctx.stdin is None or ctx.stdin.closed or not ctx.stdin.isatty():
             raise unattended_destroy(stacks)
-        confirm_destroy(ctx.backend, stacks, options, ask=_asker(ctx.stdin), out=ctx.out)
+        dialogue = sys.stderr if args.json else ctx.out  # --json: stdout holds the one document
+        confirm_destroy(ctx.backend, stacks, options, ask=_asker(ctx.stdin), out=dialogue)
     return run_lifecycle(ctx.backend, args.command, stacks, options, as_json=args.json, out=ctx.out)
 
 
@@ -159,7 +160,11 @@ def command_split(ctx: Context) -> int:
 
 
 def command_status(ctx: Context) -> int:
-    return run_status(ctx.role_outputs(remember=True), ctx.cloud, as_json=ctx.args.json, out=ctx.out)
+    outputs = ctx.role_outputs(remember=True)
+    code = run_status(outputs, ctx.cloud, as_json=ctx.args.json, out=ctx.out)
+    for note in [] if ctx.args.json else outputs.notes:
+        print(note, file=ctx.out)
+    return code
 
 
 def _stack_file_regions(stack: str) -> tuple[str, ...]:

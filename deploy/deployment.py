@@ -1,6 +1,6 @@
 """What the operator commands need to find the live resources, read from both stacks' outputs."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from deploy.backend import StackBackend
@@ -36,12 +36,14 @@ class RoleOutputs:
     source: StackBackend
     pair: StackPair
     remember: bool = False
+    notes: list[str] = field(default_factory=list)
+    """What keeping the outputs in the outputs file had to say (it could not, or replaced an unreadable file)."""
 
     def outputs(self, role: str) -> dict[str, Any]:
         stack = self.pair.of(role)
         outputs = self.source.outputs(stack)
-        if self.remember:
-            save_outputs(stack, outputs)
+        if self.remember and (note := save_outputs(stack, outputs)):
+            self.notes.append(note)
         return outputs
 
 

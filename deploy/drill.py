@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from connect.desired_split import telephony_in_force
 from deploy.traffic_ops import (
@@ -13,8 +14,10 @@ from deploy.traffic_ops import (
     invoke_controller,
     read_desired,
     region_health,
-    write_desired,
+    update_desired,
 )
+
+NO_OVERRIDE = {"mode": "none", "region": None}
 
 
 @dataclass
@@ -60,17 +63,21 @@ def run_drill(
     sleep: Callable[[float], None] = time.sleep,
 ) -> DrillReport:
     """Force all traffic to `to.region` with an override, wait until GetTrafficDistribution shows it,
-    then restore the original desired item and wait until the split is back. Refuses when the region
-    that would take the calls is not healthy."""
+    then lift the override and wait until the split in force is back. Refuses when the region that would
+    take the calls is not healthy. Every write of the desired item is conditional on what was read, so the
+    drill never overwrites a change made while it runs."""
     report = DrillReport(away_from=away_from, to=to.region)
     health = region_health(to.cloudwatch, targets.health_alarm)
     if health != "healthy":
         raise OperationError(f"refusing to drill: {to.region} is {health}; calls would move to an unhealthy region")
-    original = read_desired(to.table)
-    if original.get("override", {}).get("mode", "none") != "none":
-        raise OperationError(f"refusing to drill: an override is already set ({original['override']})")
-    forced = {**original, "override": {"mode": "force", "region": to.region}}
-    write_desired(to.table, forced)
+    forced = {"mode": "force", "region": to.region}
+
+    def force(document: dict[str, Any]) -> dict[str, Any]:
+        if document.get("override", NO_OVERRIDE).get("mode", "none") != "none":
+            raise OperationError(f"refusing to drill: an override is already set ({document['override']})")
+        return {**document, "override": forced}
+
+    update_desired(to.table, force)
     report.steps.append(f"override: force all traffic to {to.region}")
     try:
         started = clock()
@@ -85,20 +92,59 @@ def run_drill(
         )
         report.shifted_after_seconds = clock() - started
         report.steps.append(f"{away_from} at 0% after {report.shifted_after_seconds:.1f} s")
-    finally:
-        write_desired(to.table, original)
-        report.steps.append("override removed: original desired split written back")
-        restarted = clock()
+    except KeyboardInterrupt:
+        # Stop at once, but not with all traffic forced away: lift the override, without waiting for the split.
+        lifted = _lift(to, forced)
         invoke_controller(to.lambda_client, targets.controller, "drill-restore")
-        expected = telephony_in_force(original, datetime.now(UTC))
-        _wait(
-            "the desired split to return",
-            lambda: effective_telephony(to.connect, targets.default_tdg_arn) == expected,
-            timeout_seconds,
-            poll_seconds,
-            clock,
-            sleep,
-        )
-        report.restored_after_seconds = clock() - restarted
-        report.steps.append(f"desired split {expected} back after {report.restored_after_seconds:.1f} s")
+        raise KeyboardInterrupt(
+            "the drill's override is lifted and the controller asked to apply the split in force"
+            if lifted is not None
+            else f"the override was changed while the drill ran: left as it is ({read_desired(to.table)['override']})"
+        ) from None
+    except Exception:  # a timeout or a failed call: put the split back, then say why
+        _restore(to, targets, report, forced, timeout_seconds, poll_seconds, clock, sleep)
+        raise
+    _restore(to, targets, report, forced, timeout_seconds, poll_seconds, clock, sleep)
     return report
+
+
+def _lift(to: RegionPorts, forced: dict[str, Any]) -> dict[str, Any] | None:
+    """Take the drill's override off the desired item, if it is still the drill's; the new document, or None."""
+    return update_desired(
+        to.table, lambda document: {**document, "override": NO_OVERRIDE} if document.get("override") == forced else None
+    )
+
+
+def _restore(
+    to: RegionPorts,
+    targets: DrillTargets,
+    report: DrillReport,
+    forced: dict[str, Any],
+    timeout: float,
+    poll: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> None:
+    """Lift the drill's override and wait for the split in force. Only the override is lifted: a split written
+    while the drill ran (`split --direct`, `up`) stays; an override someone else set meanwhile stays too (and
+    the drill fails saying so)."""
+    lifted = _lift(to, forced)
+    if lifted is None:
+        raise OperationError(
+            f"the override was changed while the drill ran (now {read_desired(to.table).get('override')}): left as it "
+            "is, nothing restored"
+        )
+    report.steps.append("override removed (a split written meanwhile is kept)")
+    restarted = clock()
+    invoke_controller(to.lambda_client, targets.controller, "drill-restore")
+    expected = telephony_in_force(lifted, datetime.now(UTC))
+    _wait(
+        "the desired split to return",
+        lambda: effective_telephony(to.connect, targets.default_tdg_arn) == expected,
+        timeout,
+        poll,
+        clock,
+        sleep,
+    )
+    report.restored_after_seconds = clock() - restarted
+    report.steps.append(f"desired split {expected} back after {report.restored_after_seconds:.1f} s")

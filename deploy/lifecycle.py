@@ -10,6 +10,7 @@ from deploy.backend import RunOptions, StackOperations
 from deploy.engine_events import ResourceEvents
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
+from deploy.pulumi_cli import Interrupted, cause_line
 
 
 @dataclass
@@ -22,6 +23,7 @@ class StackOutcome:
     policy_violations: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     exit_code: int = ExitCode.OK
+    notes: list[str] = field(default_factory=list)
 
 
 def describe(changes: dict[str, int]) -> str:
@@ -39,13 +41,28 @@ def _run_stack(
         result = backend.run(stack, operation, options, on_output=stream, on_event=events)
     except DriverError as error:
         outcome.error, outcome.exit_code, failure = str(error), error.exit_code, error
+    except KeyboardInterrupt as interrupt:
+        failure = interrupted(stack, interrupt)
+        outcome.error, outcome.exit_code = str(failure), failure.exit_code
     else:
         outcome.ok, outcome.changes = True, result.changes
-        if result.outputs is not None:
-            save_outputs(stack, result.outputs)
+        if result.outputs is not None and (note := save_outputs(stack, result.outputs)):
+            outcome.notes.append(note)
     outcome.resources, outcome.diagnostics = events.operations(), events.errors
     outcome.policy_violations = events.violations
     return outcome, failure
+
+
+def interrupted(stack: str, interrupt: KeyboardInterrupt) -> DriverError:
+    """Ctrl-C during an operation: what the CLI said as it ended (it was asked to cancel and has ended)."""
+    failure = interrupt.failure if isinstance(interrupt, Interrupted) else None
+    if failure is None:
+        said = "stopped"
+    elif failure.code == 0:
+        said = "the operation had finished before it could be cancelled"
+    else:
+        said = cause_line(failure)
+    return DriverError(f"interrupted: {stack}: {said}", ExitCode.INTERRUPTED)
 
 
 def run_lifecycle(
@@ -85,6 +102,8 @@ def run_lifecycle(
         for outcome in outcomes:
             status = f"ok ({describe(outcome.changes)})" if outcome.ok else f"FAILED: {outcome.error}"
             print(f"  {outcome.stack}: {status}", file=out)
+            for note in outcome.notes:
+                print(f"    {note}", file=out)
         for stack in skipped:
             print(f"  {stack}: skipped (an earlier stack failed)", file=out)
     if failure is not None:

@@ -1,24 +1,39 @@
-"""The one place that starts the Pulumi CLI through the SDK and reads what it said when it failed.
+"""The one place that starts the Pulumi CLI for the SDK and reads what it said when it failed.
 
 The SDK raises CommandError with only a formatted string of the command's result; the streams themselves
-are kept here (through the SDK's own per-line callbacks) so a failure is classified from the CLI's exit
-code, the SDK's error classes and the line of stderr that names the cause.
+are kept here so a failure is classified from the CLI's exit code, the SDK's error classes and the line
+of stderr that names the cause. The command also runs the CLI the way an operator's terminal would:
+output that is not UTF-8 is shown, not fatal; Ctrl-C (or SIGTERM) asks the CLI to cancel, as in a terminal,
+and waits for it to end instead of cutting it off mid-update; commands that only read or set config and
+outputs give up after a time limit.
 """
 
+import contextlib
+import os
 import re
 import shutil
+import signal
 import subprocess
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from pulumi import automation as auto
 from pulumi.automation import PulumiCommand
+from pulumi.automation.errors import create_command_error
 
 from deploy.errors import DriverError, ExitCode
 
 INSTALL_HINT = "https://www.pulumi.com/docs/install/"
 VERSION_TIMEOUT_SECONDS = 60
+TIMEOUT_VARIABLE = "CONNECTDR_PULUMI_TIMEOUT"
+DEFAULT_TIMEOUT_SECONDS = 120.0
+"""How long a CLI command that reads or sets stacks, config or outputs may take (a backend that does not answer)."""
+OPERATIONS = frozenset({"preview", "up", "update", "refresh", "destroy", "import", "watch"})
+"""The commands that change or preview resources: they take as long as the clouds do, so no time limit."""
+STOP_GRACE_SECONDS = 10
 # The CLI's exit code taxonomy (pulumi >= 3.226, pkg/cmd/pulumi/cmd/exit_codes.go); older CLIs exit 255.
 CLI_EXIT_AUTHENTICATION, CLI_EXIT_STACK_NOT_FOUND, CLI_EXIT_NO_CHANGES = 3, 6, 7
 # CommandResult.__str__ (pulumi/automation/_cmd.py) starts with the exit code: "\n code: 7\n stdout: ...".
@@ -39,6 +54,8 @@ UNREACHABLE_HINTS = re.compile(
 GENERIC_ERRORS = re.compile(
     r"^(update|preview|refresh|destroy) failed\.?$|^an error occurred|^one or more errors occurred", re.IGNORECASE
 )
+SEVERAL_ERRORS = re.compile(r"^\d+ errors occurred:")
+NUMBERED_ERROR = re.compile(r"^\d+\) ")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -54,8 +71,22 @@ class CliFailure:
 Lines = Callable[[str], Any] | None
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) while a CLI command ran; the CLI was asked to stop and has ended."""
+
+    def __init__(self, failure: CliFailure) -> None:
+        super().__init__()
+        self.failure = failure
+
+    def __str__(self) -> str:
+        return f"the Pulumi CLI stopped ({cause_line(self.failure)})" if self.failure.code else ""
+
+
 class CapturingCommand(PulumiCommand):
-    """PulumiCommand that keeps each failed command's streams on the CommandError it raises."""
+    """PulumiCommand whose `run` keeps each failed command's streams on the CommandError it raises, reads output
+    that is not UTF-8 with replacement characters, passes Ctrl-C on to the CLI and waits for it to end, and puts
+    a time limit on the commands that are not operations. Otherwise it runs the CLI as the SDK does (same
+    arguments, environment and errors; stdin is empty, as nothing is asked with --non-interactive)."""
 
     def run(
         self,
@@ -65,22 +96,112 @@ class CapturingCommand(PulumiCommand):
         on_output: Lines = None,
         on_error: Lines = None,
     ) -> auto.CommandResult:
+        separator = args.index("--") if "--" in args else len(args)
+        if "--non-interactive" not in args[:separator]:
+            args.insert(0, "--non-interactive")
+        env = {**os.environ, **additional_env, "PULUMI_AUTOMATION_API": "true"}
+        if os.path.isabs(self.command):
+            env["PATH"] = os.pathsep.join([os.path.dirname(self.command), env["PATH"]])
+        limit = _time_limit(args)
         stdout: list[str] = []
         stderr: list[str] = []
-        try:
-            return super().run(args, cwd, additional_env, _tee(stdout, on_output), _tee(stderr, on_error))
-        except auto.CommandError as error:
-            error.cli_failure = CliFailure(sdk_exit_code(error), "\n".join(stdout), "\n".join(stderr))  # type: ignore[attr-defined]
-            raise
+        with subprocess.Popen(
+            [self.command, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            encoding="utf-8",
+            errors="replace",
+            start_new_session=True,  # signals reach it only from here, once each
+        ) as process:
+            readers = [
+                threading.Thread(target=_drain, args=(process.stdout, on_output, stdout), daemon=True),
+                threading.Thread(target=_drain, args=(process.stderr, on_error, stderr), daemon=True),
+            ]
+            for reader in readers:
+                reader.start()
+            interrupts = _supervise(process, limit, _shown(args))
+            for reader in readers:
+                reader.join()
+        failure = CliFailure(process.returncode, "\n".join(stdout), "\n".join(stderr))
+        if interrupts:
+            raise Interrupted(failure)
+        result = auto.CommandResult(stdout=failure.stdout, stderr=failure.stderr, code=process.returncode)
+        if process.returncode != 0:
+            error = create_command_error(result)
+            error.cli_failure = failure  # type: ignore[attr-defined]
+            raise error
+        return result
 
 
-def _tee(lines: list[str], callback: Lines) -> Callable[[str], None]:
-    def collect(line: str) -> None:
+def _drain(stream: IO[str] | None, callback: Lines, lines: list[str]) -> None:
+    """Read a stream to its end whatever the callback does: a reader that stops leaves the CLI blocked on a
+    full pipe, and the driver waiting for it."""
+    assert stream is not None
+    for line in iter(stream.readline, ""):
+        line = line.rstrip()
         lines.append(line)
         if callback is not None:
-            callback(line)
+            try:
+                callback(line)
+            except Exception:  # output that cannot be shown must not stop the reading
+                callback = None
 
-    return collect
+
+def _command_words(args: list[str]) -> list[str]:
+    return [arg for arg in args if not arg.startswith("-")][:2]
+
+
+def _shown(args: list[str]) -> str:
+    return "pulumi " + " ".join(_command_words(args))
+
+
+def _time_limit(args: list[str]) -> float | None:
+    words = _command_words(args)
+    if words and words[0] in OPERATIONS:
+        return None
+    text = os.environ.get(TIMEOUT_VARIABLE, "")
+    try:
+        limit = float(text) if text else DEFAULT_TIMEOUT_SECONDS
+    except ValueError:
+        raise DriverError(f"{TIMEOUT_VARIABLE}={text!r}: expected a number of seconds", ExitCode.USAGE) from None
+    return limit if limit > 0 else None
+
+
+def _signal_group(process: subprocess.Popen, signal_number: int) -> None:
+    """Signal the CLI and what it started (language host, plugins), as a terminal's Ctrl-C does."""
+    if process.poll() is None:  # never a group whose leader has been reaped (its id may be reused)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal_number)
+
+
+def _supervise(process: subprocess.Popen, limit: float | None, shown: str) -> int:
+    """Wait for the CLI; returns how often it was interrupted. Each Ctrl-C is passed on once, so the CLI
+    follows its own rule: the first cancels cleanly (in-flight operations finish, the state is saved), the
+    second terminates it at once."""
+    interrupts = 0
+    deadline = None if limit is None else time.monotonic() + limit
+    while True:
+        try:
+            process.wait(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+            return interrupts
+        except KeyboardInterrupt:
+            interrupts += 1
+            _signal_group(process, signal.SIGINT)
+        except subprocess.TimeoutExpired:
+            _signal_group(process, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+            raise DriverError(
+                f"`{shown}` did not answer within {limit:g} s: is the backend reachable? "
+                f"(${TIMEOUT_VARIABLE} sets the limit)",
+                ExitCode.ENVIRONMENT,
+            ) from None
 
 
 def sdk_exit_code(error: auto.CommandError) -> int | None:
@@ -130,8 +251,18 @@ def clean(text: str) -> str:
 
 
 def _error_lines(text: str) -> list[str]:
-    lines = (line.strip() for line in clean(text).splitlines())
-    return [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("error:")]
+    """Each `error:` line's message; the CLI's "N errors occurred:" with its numbered lines as one message."""
+    messages: list[str] = []
+    numbered = False
+    for line in (line.strip() for line in clean(text).splitlines()):
+        if line.lower().startswith("error:"):
+            messages.append(line.split(":", 1)[1].strip())
+            numbered = bool(SEVERAL_ERRORS.match(messages[-1]))
+        elif numbered and NUMBERED_ERROR.match(line):
+            messages[-1] += ("; " if messages[-1][-1] != ":" else " ") + line
+        else:
+            numbered = False
+    return messages
 
 
 def cause_line(failure: CliFailure) -> str:

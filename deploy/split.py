@@ -47,12 +47,13 @@ def parse_assignments(items: list[str], *, switches: bool = False) -> dict[str, 
 @dataclass(frozen=True)
 class CheckedSplit:
     """A split that passed the stack config model: the change, the merged traffic section, the region pair,
-    and the stack file it was checked against."""
+    the stack file it was checked against, and the instance alias every name of the deployment derives from."""
 
     stack_file: StackFile
     changes: Changes
     traffic: Traffic
     regions: tuple[str, str]
+    alias: str | None = None
 
 
 def check_split(primary_stack: str, changes: Changes, root: Path = PROJECT_ROOT) -> CheckedSplit:
@@ -67,26 +68,65 @@ def check_split(primary_stack: str, changes: Changes, root: Path = PROJECT_ROOT)
         raise problems_error(error) from None
     if loaded.stack.role != "primary" or loaded.stack.traffic is None:
         raise DriverError(f"{primary_stack}: not a primary stack with a connectdr:traffic section", ExitCode.USAGE)
-    return CheckedSplit(stack_file, changes, loaded.stack.traffic, loaded.stack.regions.pair)
+    contact_center = loaded.stack.contact_center
+    alias = contact_center.instance.alias if contact_center is not None else None
+    return CheckedSplit(stack_file, changes, loaded.stack.traffic, loaded.stack.regions.pair, alias)
 
 
 def path_values(changes: Changes) -> dict[str, str]:
     """`pulumi config set --path` keys and values for the change."""
     return {
-        f'connectdr:traffic.{field}["{region}"]': json.dumps(value) if isinstance(value, bool) else str(value)
+        _path_key(field, region): json.dumps(value) if isinstance(value, bool) else str(value)
         for field, split in changes.items()
         for region, value in split.items()
     }
 
 
-def _restore(backend: StackOperations, stack: str, checked: CheckedSplit) -> None:
-    """Put back the values the change replaced; remove the fields it added."""
+def _path_key(field: str, region: str) -> str:
+    return f'connectdr:traffic.{field}["{region}"]'
+
+
+def _traffic_now(checked: CheckedSplit) -> dict[str, Any] | None:
+    """The traffic section the stack file holds now (`pulumi config set` writes it there); None if unreadable."""
+    stack_file = checked.stack_file
+    if stack_file.root is None:
+        return None
+    try:
+        traffic = read_stack_file(stack_file.name, stack_file.root).structured("traffic")
+    except (StackFileError, ValueError):
+        return None
+    return traffic if isinstance(traffic, dict) else {}
+
+
+def _restore(backend: StackOperations, stack: str, checked: CheckedSplit) -> list[str]:
+    """Put back the values the change replaced and remove the ones it added, unless the stack file now holds a
+    third value: someone changed it meanwhile, and it is left as it is (returned, to be said)."""
     before = checked.stack_file.structured("traffic") or {}
-    kept = {field: before[field] for field in checked.changes if field in before}
-    if kept:
-        backend.set_config(stack, path_values(kept))
-    if added := [f"connectdr:traffic.{field}" for field in checked.changes if field not in before]:
-        backend.remove_config(stack, added)
+    now = _traffic_now(checked)
+    put_back: Changes = {}
+    removed: list[str] = []
+    changed_meanwhile: list[str] = []
+    for field, split in checked.changes.items():
+        previous = before.get(field) or {}
+        current = (now.get(field) or {}) if now is not None else split
+        changed = [region for region in split if current.get(region) not in (split[region], previous.get(region))]
+        changed_meanwhile += [
+            f"{_path_key(field, region)} was changed meanwhile (now {current.get(region)})" for region in changed
+        ]
+        if field not in before:
+            if not changed:
+                removed.append(f"connectdr:traffic.{field}")
+            continue
+        for region in split:
+            if region not in changed and region in previous:
+                put_back.setdefault(field, {})[region] = previous[region]
+            elif region not in changed:
+                removed.append(_path_key(field, region))
+    if put_back:
+        backend.set_config(stack, path_values(put_back))
+    if removed:
+        backend.remove_config(stack, removed)
+    return changed_meanwhile
 
 
 def _shown(changes: Changes) -> str:
@@ -102,28 +142,41 @@ def run_split(
     out: TextIO = sys.stdout,
 ) -> int:
     """Set the primary's config, run `up` on it, print desired and effective telephony."""
-    backend.set_config(stack, path_values(checked.changes))
+    try:
+        backend.set_config(stack, path_values(checked.changes))
+    except KeyboardInterrupt:
+        raise DriverError(
+            f"interrupted while setting the stack config of {stack}: it may hold {_shown(checked.changes)} "
+            f"(`pulumi config --stack {stack}` shows it)",
+            ExitCode.INTERRUPTED,
+        ) from None
     print(f"stack config of {stack} updated: {_shown(checked.changes)}; running up", file=out)
     try:
         run_lifecycle(backend, "up", [stack], RunOptions(message=f"split: {_shown(checked.changes)}"), out=out)
     except DriverError as failure:
-        try:
-            _restore(backend, stack, checked)
-        except DriverError as rollback:
-            raise DriverError(
-                f"{failure} (putting the stack config back failed too ({rollback}): it now holds "
-                f"{_shown(checked.changes)}; `python -m deploy status` shows whether up got as far as the split)",
-                failure.exit_code,
-            ) from None
-        raise DriverError(
-            f"{failure} (stack config put back as it was; `python -m deploy status` shows whether up got as far "
-            "as the split)",
-            failure.exit_code,
-        ) from None
+        raise _rolled_back(backend, stack, checked, failure) from None
     now = effective_after_up(cloud, backend, stack)
     print(f"desired telephony: {checked.traffic.telephony}", file=out)
     print(f"effective telephony: {now} (the controller keeps traffic off an unhealthy region)", file=out)
     return ExitCode.OK
+
+
+def _rolled_back(backend: StackOperations, stack: str, checked: CheckedSplit, failure: DriverError) -> DriverError:
+    """`up` failed: put the stack config back, and say in one line what it holds now."""
+    status = "`python -m deploy status` shows whether up got as far as the split"
+    try:
+        changed_meanwhile = _restore(backend, stack, checked)
+    except DriverError as rollback:
+        said = f"putting the stack config back failed too ({rollback}): it now holds {_shown(checked.changes)}"
+    except KeyboardInterrupt:
+        said = f"putting the stack config back was interrupted: it may still hold {_shown(checked.changes)}"
+    else:
+        said = "stack config put back as it was"
+        if changed_meanwhile:
+            said = "stack config put back where it still held the split; " + "; ".join(
+                f"{key}: left as it is" for key in changed_meanwhile
+            )
+    return DriverError(f"{failure} ({said}; {status})", failure.exit_code)
 
 
 def effective_after_up(cloud: CloudClients, backend: StackOperations, stack: str) -> Any:

@@ -14,14 +14,16 @@ from rules import RESOURCE_RULES, STACK_RULES, ResourceRule, ResourceView, Stack
 
 def view_of(args: ResourceValidationArgs | PolicyResource) -> ResourceView:
     """What CrossGuard hands a policy, as the rules' view. Inputs arrive with secrets already unwrapped,
-    so secretness is unknown here (the tests check it on the offline plans, where it is known)."""
+    so secretness is unknown here (the tests check it on the offline plans, where it is known). The
+    properties are passed as CrossGuard's own mappings, not copied: in a preview, reading a value that is not
+    known yet raises (CrossGuard then reports that policy as not run), so only what a rule reads may be unknown."""
     return ResourceView(
         type=args.resource_type,
         name=args.name,
-        inputs=dict(args.props),
+        inputs=args.props,
         protect=bool(args.opts.protect),
         secret_inputs=None,
-        provider_inputs=dict(args.provider.props) if args.provider is not None else None,
+        provider_inputs=args.provider.props if args.provider is not None else None,
     )
 
 

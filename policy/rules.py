@@ -1,11 +1,12 @@
 """The product's guardrails as plain functions over resources, shared by the CrossGuard pack and the tests.
 
 Each rule takes what the engine knows about a resource (or the whole stack) and returns violations as
-sentences; an empty list means the rule holds.
+sentences; an empty list means the rule holds. Objects and lists may be CrossGuard's own mappings and
+sequences, so the rules ask for Mapping and Sequence, never dict and list.
 """
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +47,8 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def _listed(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
 
 
 def encryption_at_rest(resource: ResourceView) -> list[str]:
@@ -79,7 +80,7 @@ def encryption_at_rest(resource: ResourceView) -> list[str]:
 def no_wildcard_actions(resource: ResourceView) -> list[str]:
     field = POLICY_INPUTS.get(resource.type)
     document = _json(resource.inputs.get(field)) if field else None
-    if not isinstance(document, dict):
+    if not isinstance(document, Mapping):
         return []
     problems = []
     for statement in _listed(document.get("Statement", [])):
@@ -113,7 +114,7 @@ def secrets_not_plain(resource: ResourceView) -> list[str]:
 
 def _tags(value: Any) -> dict[str, Any]:
     value = _json(value) or {}
-    return value.get("tags", value) if isinstance(value, dict) else {}
+    return value.get("tags", value) if isinstance(value, Mapping) else {}
 
 
 def required_tags(resource: ResourceView) -> list[str]:
@@ -165,9 +166,9 @@ def buckets_private(resources: list[ResourceView]) -> list[str]:
             problems.append(f"{bucket.name}: public access not fully blocked")
     for policy in (r for r in resources if r.type == "aws:s3/bucketPolicy:BucketPolicy"):
         document = _json(policy.inputs.get("policy"))
-        for statement in _listed(document.get("Statement", [])) if isinstance(document, dict) else []:
+        for statement in _listed(document.get("Statement", [])) if isinstance(document, Mapping) else []:
             principal = statement.get("Principal")
-            public = principal == "*" or (isinstance(principal, dict) and "*" in _listed(principal.get("AWS", [])))
+            public = principal == "*" or (isinstance(principal, Mapping) and "*" in _listed(principal.get("AWS", [])))
             if statement.get("Effect") == "Allow" and public:
                 problems.append(f"{policy.name}: bucket policy allows everyone")
     return problems

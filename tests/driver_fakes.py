@@ -4,6 +4,7 @@ import io
 import json
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pulumi.automation import EngineEvent
 
 from connect.desired_split import versioned
@@ -136,7 +137,17 @@ class FakeTable:
         self.peer: FakeTable | None = None
         self.lag_polls = lag_polls
 
-    def put_item(self, Item):
+    def put_item(self, Item, ConditionExpression=None):
+        if ConditionExpression is not None:
+            expression = ConditionExpression.get_expression()  # only Attr(name).eq(value) is needed here
+            assert expression["operator"] == "="
+            attribute, expected = expression["values"]
+            current = self.items.get((Item["pk"], Item["sk"]), {}).get(attribute.name)
+            if current != expected:
+                error = {
+                    "Error": {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}
+                }
+                raise ClientError(error, "PutItem")
         self.items[(Item["pk"], Item["sk"])] = Item
         if self.peer:
             self.peer.pending.append((self.peer.lag_polls, Item))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 SCRIPT = r"""
-import json, os, sys, time
+import json, os, signal, sys, time
 
 scenario = json.loads(open(os.environ["STANDIN_SCENARIO"]).read())
 args = [arg for arg in sys.argv[1:] if arg != "--non-interactive"]
@@ -53,6 +53,13 @@ def event(**body):
             events.write(json.dumps({"sequence": sequence[0], "timestamp": int(time.time()), **body}) + "\n")
 
 
+if command in scenario["hang"]:
+    time.sleep(scenario["hang"][command])
+if command in scenario["garble"]:
+    for stream in (sys.stdout, sys.stderr):
+        stream.buffer.write(b"\xff\xfe not UTF-8 " + b"x" * scenario["garble"][command] + b"\n")
+        stream.flush()
+
 failure = scenario["fail"].get(command) or scenario["fail"].get("*")
 if failure and (not failure.get("stacks") or stack in failure["stacks"]):
     event(cancelEvent={})
@@ -76,6 +83,31 @@ if command == "stack history":
         "kind": "update", "startTime": "2026-11-24T20:00:00.000Z", "endTime": "2026-11-24T20:01:00.000Z",
         "message": "", "environment": {}, "config": {}, "result": "succeeded", "resourceChanges": changes,
     }]))
+
+folder = os.path.dirname(scenario["log"])
+
+
+def cancel(*_):
+    # What the CLI does on its first SIGINT: cancel cleanly, writing as it goes; on a second one, terminate.
+    signal.signal(signal.SIGINT, terminate)
+    for step in range(10):
+        print(f"^C received; cancelling ({step})", flush=True)
+        time.sleep(0.05)
+    open(os.path.join(folder, "ended"), "w").write("cancelled cleanly")
+    finish(stderr="error: update cancelled", code=8)
+
+
+def terminate(*_):
+    open(os.path.join(folder, "ended"), "w").write("terminated")
+    finish(stderr="error: ^C received; terminating", code=255)
+
+
+if command in scenario["interruptible"]:
+    signal.signal(signal.SIGINT, cancel)
+    open(os.path.join(folder, "started"), "w").write(command)
+    for tick in range(600):
+        print(f"{command} in progress ({tick})", flush=True)
+        time.sleep(0.05)
 
 planning = "--preview-only" in args or command == "preview"
 failure_after_steps = scenario["fail_after_steps"].get(command)
@@ -123,6 +155,12 @@ class StandIn:
     """Command -> stderr and code, failing once its steps' events are written (a failure mid-operation)."""
     not_found_code: int = 255
     summary: bool = True
+    hang: dict[str, float] = field(default_factory=dict)
+    """Command -> seconds it sleeps before answering (a backend that does not answer)."""
+    garble: dict[str, int] = field(default_factory=dict)
+    """Command -> how many bytes it prints, on stdout and on stderr, after two that are not UTF-8."""
+    interruptible: list[str] = field(default_factory=list)
+    """Commands that run until SIGINT, then cancel cleanly as the CLI does (a second SIGINT terminates)."""
 
     @property
     def log(self) -> Path:
@@ -143,9 +181,20 @@ class StandIn:
             "fail_after_steps": self.fail_after_steps,
             "not_found_code": self.not_found_code,
             "summary": self.summary,
+            "hang": self.hang,
+            "garble": self.garble,
+            "interruptible": self.interruptible,
             "log": str(self.log),
         }
         self.scenario.write_text(json.dumps(document))
+
+    def ended(self) -> str | None:
+        """How an interruptible command ended (`cancelled cleanly`, `terminated`), None if it was killed."""
+        path = self.folder / "ended"
+        return path.read_text() if path.exists() else None
+
+    def started(self) -> bool:
+        return (self.folder / "started").exists()
 
     def calls(self) -> list[list[str]]:
         if not self.log.exists():

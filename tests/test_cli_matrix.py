@@ -4,8 +4,11 @@ one line on stderr (never a traceback). The CLI is a stand-in on PATH, so the re
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -48,6 +51,9 @@ CLI_STATES = {
     "auth-exit-code": {"fail": failing(["*"], "error: getting user info: [401] Unauthorized", 3)},
     "another-update": {"fail": failing([*OPERATIONS, "config set-all", "stack init"], CONFLICT, 255)},
     "resource-error": {"fail": failing(OPERATIONS, "error: update failed", 255, DIAGNOSTICS)},
+    "backend-hangs": {"hang": {command: 60 for command in ("stack select", "stack output", "stack init")}},
+    "outputs-not-json": {"fail": failing(["stack output"], "", 0, "{not json")},
+    "output-not-utf8": {"garble": {operation: 70_000 for operation in OPERATIONS}},
 }
 # (state, command) -> exit code; every command meets "works", "no-cli", the unknown stack and the login states.
 EXPECTED = {
@@ -62,6 +68,11 @@ EXPECTED = {
     ("another-update", "status"): 0,
     **{("resource-error", command): 1 for command in ("preview", "drift-check", "up", "refresh", "destroy", "split")},
     ("resource-error", "verify"): 0,
+    **{("backend-hangs", command): 4 for command in COMMANDS},
+    **{("outputs-not-json", command): 1 for command in ("up", "split", "status", "drill", "verify")},
+    **{("outputs-not-json", command): 0 for command in ("init", "preview", "drift-check", "refresh", "destroy")},
+    ("outputs-not-json", "split-direct"): 4,
+    **{("output-not-utf8", command): 0 for command in COMMANDS},
 }
 
 
@@ -120,6 +131,7 @@ def assert_ends(code: int, expected: int, out: str, err: str) -> None:
 
 @pytest.mark.parametrize(("state", "command"), sorted(EXPECTED), ids=lambda item: item)
 def test_every_command_in_every_cli_state(standin, capsys, monkeypatch, state, command):
+    monkeypatch.setenv("CONNECTDR_PULUMI_TIMEOUT", "1")
     if state == "no-cli":
         monkeypatch.setenv("PATH", "/usr/bin:/bin")
     else:
@@ -352,3 +364,96 @@ def test_a_failed_up_still_reports_what_it_touched_and_why(standin, capsys):
             "message": "protect it",
         }
     ]
+
+
+def run_module(argv: list[str], timeout: float = 60, **environment: str) -> subprocess.CompletedProcess:
+    """`python -m deploy` in its own process, with the test's environment (the stand-in first on PATH)."""
+    return subprocess.run(
+        [sys.executable, "-m", "deploy", *argv],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_output_that_is_not_utf8_is_shown_not_a_hang(standin):
+    """The SDK reads the CLI's streams as strict UTF-8: one bad byte killed its reader, the pipe filled up and
+    the CLI and the driver waited on each other for ever."""
+    standin.garble = {"preview": 300_000}
+    standin.write()
+    result = run_module(["preview", "--stack", "primary"])
+    assert_ends(result.returncode, 0, result.stdout, result.stderr)
+    assert "[primary] \ufffd\ufffd not UTF-8 xxx" in result.stdout
+
+
+def test_a_message_that_is_not_utf8_still_names_the_cause(standin, capsys):
+    standin.garble = {"stack output": 10}
+    standin.fail = failing(["stack output"], "error: blob (key .pulumi/stacks/primary.json): AccessDenied", 1)
+    standin.write()
+    code, out, err = run(capsys, COMMANDS["status"])
+    assert_ends(code, 1, out, err)
+    assert "AccessDenied" in err
+
+
+def test_a_backend_that_does_not_answer_is_exit_4_not_a_hang(standin):
+    standin.hang = {"stack output": 120}
+    standin.write()
+    result = run_module(["status"], CONNECTDR_PULUMI_TIMEOUT="2")
+    assert_ends(result.returncode, 4, result.stdout, result.stderr)
+    assert "did not answer within 2 s" in result.stderr
+
+
+def _interrupt_up(standin, tmp_path, presses: int, signal_number: int) -> tuple[int, str, str]:
+    """`up` as an operator runs it in a terminal, with Ctrl-C pressed `presses` times while the CLI works (the
+    whole foreground group gets SIGINT), or as CI stops it (SIGTERM to the driver)."""
+    standin.interruptible = ["up"]
+    standin.write()
+    out_path, err_path = tmp_path / "stdout", tmp_path / "stderr"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "deploy", "up", "--stack", "primary"],
+            cwd=ROOT,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,  # its own process group, as a terminal's foreground job
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        try:
+            _wait_until(standin.started)
+            send = os.killpg if signal_number == signal.SIGINT else os.kill
+            send(driver.pid, signal_number)
+            if presses == 2:
+                _wait_until(lambda: "^C received; cancelling (1)" in out_path.read_text())
+                send(driver.pid, signal_number)
+            code = driver.wait(timeout=60)
+        finally:
+            driver.kill()
+    return code, out_path.read_text(), err_path.read_text()
+
+
+def _wait_until(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("signal_number", "presses", "ended", "said"),
+    [
+        (signal.SIGINT, 1, "cancelled cleanly", "update cancelled"),
+        (signal.SIGINT, 2, "terminated", "^C received; terminating"),
+        (signal.SIGTERM, 1, "cancelled cleanly", "update cancelled"),
+    ],
+    ids=["ctrl-c", "ctrl-c-twice", "sigterm"],
+)
+def test_an_interrupt_lets_pulumi_cancel_as_it_does_on_its_own(standin, tmp_path, signal_number, presses, ended, said):
+    """The driver used to exit at once and close the CLI's pipes (or die of SIGTERM): the CLI died on its next
+    line of output, in the middle of the update, leaving the stack locked and operations pending."""
+    code, out, err = _interrupt_up(standin, tmp_path, presses, signal_number)
+    assert standin.ended() == ended
+    assert_ends(code, 130, out, err)
+    assert err == f"error: interrupted: primary: {said}\n"
+    assert f"  primary: FAILED: interrupted: primary: {said}" in out

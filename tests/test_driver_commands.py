@@ -2,13 +2,17 @@
 
 import io
 import json
+import re
+import threading
 
 import pytest
-from conftest import VirtualClock
+import yaml
+from conftest import VirtualClock, edit_config
 from driver_fakes import (
     DESIRED,
     EAST,
     OUTPUTS,
+    TDG,
     WEST,
     FakeBackend,
     FakeCloudWatch,
@@ -21,11 +25,16 @@ from driver_fakes import (
 
 from connect.desired_split import versioned
 from deploy import cli
+from deploy.cloud import CloudClients
 from deploy.deployment import RoleOutputs
+from deploy.drill import DrillTargets, run_drill
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
+from deploy.split import _restore, check_split, run_split
+from deploy.split_direct import DirectTargets, deployment_names
 from deploy.stack_pair import discover_pair
 from deploy.status import collect_status
+from deploy.traffic_ops import OperationError, RegionPorts
 from deploy.verify import run_verify
 
 
@@ -205,20 +214,21 @@ def test_a_failed_up_puts_the_split_config_back(capsys):
     assert err.count("\n") == 1 and "stack config put back as it was" in err
 
 
-def test_a_split_field_the_config_did_not_have_is_removed_again():
-    from deploy.split import CheckedSplit, _restore
-
-    class File:
-        def structured(self, key):
-            return {"telephony": {EAST: 50, WEST: 50}}
-
-    backend = FakeBackend()
-    _restore(
-        backend,
-        "primary",
-        CheckedSplit(File(), {"telephony": {EAST: 70, WEST: 30}, "signIn": {EAST: True}}, None, (EAST, WEST)),
+def test_a_split_field_the_config_did_not_have_is_removed_again(project_copy):
+    edit_config(project_copy / "Pulumi.primary.yaml", lambda config: config["connectdr:traffic"].pop("signIn"))
+    checked = check_split(
+        "primary", {"telephony": {EAST: 70, WEST: 30}, "signIn": {EAST: True, WEST: False}}, project_copy
     )
-    assert backend.calls[-1] == ("remove_config", "primary", ["connectdr:traffic.signIn"])
+    backend = FakeBackend()
+    assert _restore(backend, "primary", checked) == []
+    assert backend.calls == [
+        (
+            "set_config",
+            "primary",
+            {'connectdr:traffic.telephony["us-east-1"]': "50", 'connectdr:traffic.telephony["us-west-2"]': "50"},
+        ),
+        ("remove_config", "primary", ["connectdr:traffic.signIn"]),
+    ]
 
 
 def test_when_putting_the_config_back_fails_the_line_says_what_is_set(capsys):
@@ -356,3 +366,264 @@ def test_a_failed_check_ends_verify_with_its_one_line(capsys):
     assert code == ExitCode.FAILED
     assert "[FAIL] replica in us-west-2: INSTANCE_REPLICATION_FAILED" in out
     assert err == "error: verify: a check failed (its line above says which and why)\n"
+
+
+class FileConfigBackend(FakeBackend):
+    """Sets stack config as `pulumi config set --path` does: in the stack file of `root`."""
+
+    def __init__(self, root, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.root = root
+
+    def set_config(self, stack, values):
+        super().set_config(stack, values)
+
+        def change(config):
+            for key, value in values.items():
+                field, region = re.fullmatch(r'connectdr:traffic\.(\w+)\["(.+)"\]', key).groups()
+                config["connectdr:traffic"].setdefault(field, {})[region] = json.loads(value)
+
+        edit_config(self.root / f"Pulumi.{stack}.yaml", change)
+
+    def telephony(self, stack="primary"):
+        return yaml.safe_load((self.root / f"Pulumi.{stack}.yaml").read_text())["config"]["connectdr:traffic"][
+            "telephony"
+        ]
+
+
+def test_a_rollback_leaves_a_value_someone_else_set_meanwhile(project_copy):
+    backend = FileConfigBackend(project_copy, failures={("primary", "up"): DriverError("primary: boom")})
+    original_run = backend.run
+
+    def up_while_someone_sets_the_west(stack, operation, options, **kwargs):
+        edit_config(
+            project_copy / "Pulumi.primary.yaml",
+            lambda config: config["connectdr:traffic"]["telephony"].update({WEST: 20}),
+        )
+        return original_run(stack, operation, options, **kwargs)
+
+    backend.run = up_while_someone_sets_the_west
+    checked = check_split("primary", {"telephony": {EAST: 70, WEST: 30}}, project_copy)
+    with pytest.raises(DriverError) as raised:
+        run_split(backend, cloud_with(), "primary", checked, out=io.StringIO())
+    assert backend.telephony() == {EAST: 50, WEST: 20}
+    said = str(raised.value)
+    assert 'connectdr:traffic.telephony["us-west-2"] was changed meanwhile (now 20): left as it is' in said
+    assert "\n" not in said
+
+
+@pytest.mark.parametrize(
+    ("interrupted", "said"),
+    [
+        ("up", "interrupted: primary: stopped (stack config put back as it was"),
+        ("set_config", "interrupted while setting the stack config of primary: it may hold"),
+        ("rollback", "putting the stack config back was interrupted: it may still hold"),
+    ],
+)
+def test_an_interrupted_split_says_what_the_stack_config_holds(capsys, interrupted, said):
+    backend = FakeBackend()
+    original_set = backend.set_config
+
+    def set_config(stack, values):
+        original_set(stack, values)
+        if interrupted == "set_config" or (interrupted == "rollback" and len(backend.calls) == 2):
+            raise KeyboardInterrupt
+
+    def run_up(stack, operation, options, **kwargs):
+        raise KeyboardInterrupt if interrupted != "set_config" else AssertionError("up after an interrupt")
+
+    backend.set_config, backend.run = set_config, run_up
+    code, _, err = run(capsys, ["split", "us-east-1=70", "us-west-2=30"], backend)
+    assert code == ExitCode.INTERRUPTED
+    assert err.count("\n") == 1 and said in err, err
+    if interrupted != "up":
+        assert 'connectdr:traffic.telephony["us-east-1"]=70' in err
+
+
+def test_split_direct_refuses_names_of_another_deployment(capsys):
+    """An outputs file from another deployment (a staging pair, another org's `primary`) named its table: the
+    direct split wrote the production split into it and invoked its controller."""
+    staging = {
+        "primary": {**OUTPUTS["primary"], "tableNames": {"config": "connectdr-staging-config"}},
+        "secondary": {**OUTPUTS["secondary"], "failoverController": "connectdr-staging-failover-controller"},
+    }
+    for stack in ("primary", "secondary"):
+        save_outputs(stack, staging[stack])
+    opened, lam = [], FakeLambda()
+
+    def factory(service, region):
+        opened.append((service, region))
+        return table_with_desired() if service.startswith("table:") else lam
+
+    unreachable = DriverError("primary: backend or cloud not reachable", ExitCode.ENVIRONMENT)
+    backend = FakeBackend(failures={("primary", "outputs"): unreachable})
+    argv = ["split", "us-east-1=0", "us-west-2=100", "--direct", WEST]
+    code = cli.main(argv, backend_factory=lambda: backend, cloud=CloudClients(factory=factory))
+    out, err = capsys.readouterr()
+    assert code == ExitCode.ENVIRONMENT
+    assert (out, opened, lam.invoked) == ("", [], [])
+    assert err.count("\n") == 1
+    assert "connectdr-staging-config is not this deployment's config table (connectdr-acme-care-config)" in err
+    assert "pass --config-table connectdr-acme-care-config --controller connectdr-acme-care-failover-controller" in err
+
+
+def test_the_names_split_direct_expects_are_the_programs(plans):
+    checked = check_split("primary", {"telephony": {EAST: 0, WEST: 100}})
+    outputs = plans["primary"].plan.outputs
+    expected = DirectTargets(outputs["tableNames"]["config"], outputs["failoverController"], "the stack file")
+    assert deployment_names(checked) == expected
+
+
+def test_destroy_with_stdin_closed_is_refused_like_a_pipe(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)  # `python -m deploy destroy <&-`
+    code = cli.main(["destroy"], backend_factory=no_backend, cloud=cloud_with())
+    err = capsys.readouterr().err
+    assert code == ExitCode.USAGE
+    assert err.count("\n") == 1 and "pass --yes (stdin is not a terminal to ask)" in err
+
+
+class WriterBetween(FakeTable):
+    """A replica where another writer's change lands once, between a read of the desired item and the write."""
+
+    def __init__(self, other_change) -> None:
+        super().__init__()
+        self.other_change, self.reads = other_change, 0
+
+    def get_item(self, Key, **kwargs):
+        found = super().get_item(Key, **kwargs)
+        self.reads += 1
+        if self.reads == 1 and Key == {"pk": "traffic", "sk": "desired"}:
+            other = versioned(self.other_change(self.desired()))
+            self.items[("traffic", "desired")] = {**found["Item"], "document": json.dumps(other)}
+        return found
+
+
+def test_split_direct_keeps_a_write_that_lands_between_its_read_and_its_write(capsys):
+    def drill_forces_west(document):
+        return {**document, "override": {"mode": "force", "region": WEST}}
+
+    west = WriterBetween(drill_forces_west)
+    west.put_item(table_with_desired().items[("traffic", "desired")])
+    tables, argv = {EAST: FakeTable(), WEST: west}, ["split", "us-east-1=0", "us-west-2=100", "--direct", WEST]
+    code = cli.main(
+        [*argv, "--config-table", "t", "--controller", "c"], backend_factory=no_backend, cloud=cloud_with(tables=tables)
+    )
+    assert code == 0, capsys.readouterr().err
+    written = west.desired()
+    assert written["default"]["telephony"] == {EAST: 0, WEST: 100}
+    assert written["override"] == {"mode": "force", "region": WEST}, "the other writer's override was overwritten"
+
+
+def test_a_drill_keeps_a_split_made_while_it_ran_and_lifts_only_its_override():
+    west = table_with_desired()
+    connect, lam = FakeConnect(east=50), FakeLambda()
+
+    def controller(FunctionName, InvocationType, Payload):
+        if json.loads(Payload)["trigger"] == "drill":  # on-call runs split --direct meanwhile
+            document = west.desired()
+            default = {**document["default"], "telephony": {EAST: 20, WEST: 80}}
+            west.put_item(
+                {**west.items[("traffic", "desired")], "document": json.dumps({**document, "default": default})}
+            )
+        document = west.desired()
+        connect.east = 0 if document["override"]["mode"] == "force" else document["default"]["telephony"][EAST]
+        return FakeLambda.invoke(lam, FunctionName, InvocationType, Payload)
+
+    ports = RegionPorts(
+        WEST, west, type("Lambda", (), {"invoke": staticmethod(controller)})(), connect, FakeCloudWatch()
+    )
+    clock = VirtualClock()
+    report = run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=clock, sleep=clock.sleep)
+    after = west.desired()
+    assert after["default"]["telephony"] == {EAST: 20, WEST: 80}, "the drill wrote its old copy back"
+    assert after["override"] == {"mode": "none", "region": None}
+    assert connect.east == 20 and report.restored_after_seconds is not None
+
+
+def test_a_drill_leaves_an_override_someone_set_while_it_ran():
+    west, connect, lam = table_with_desired(), FakeConnect(east=50), FakeLambda()
+    someone_elses = {"mode": "force", "region": EAST}
+
+    def controller(FunctionName, InvocationType, Payload):
+        document = west.desired()
+        if json.loads(Payload)["trigger"] == "drill":
+            connect.east = 0
+            document = {**document, "override": someone_elses}
+            west.put_item({**west.items[("traffic", "desired")], "document": json.dumps(document)})
+        return FakeLambda.invoke(lam, FunctionName, InvocationType, Payload)
+
+    ports = RegionPorts(
+        WEST, west, type("Lambda", (), {"invoke": staticmethod(controller)})(), connect, FakeCloudWatch()
+    )
+    clock = VirtualClock()
+    with pytest.raises(OperationError, match=r"the override was changed while the drill ran .*left as it is"):
+        run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=clock, sleep=clock.sleep)
+    assert west.desired()["override"] == someone_elses
+
+
+def test_two_writers_of_the_outputs_file_at_once_keep_both_stacks(outputs_file):
+    """`up` in one terminal and `status` in another: they shared one temporary file and read, changed and
+    wrote the file without a lock, so one stack's outputs were lost (or the file replaced half-written)."""
+    problems: list[str | None] = []
+
+    def save_many(stack: str) -> None:
+        problems.extend(save_outputs(stack, {**OUTPUTS[stack], "n": n}) for n in range(40))
+
+    writers = [threading.Thread(target=save_many, args=(stack,)) for stack in ("primary", "secondary")]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert set(problems) == {None}
+    assert {
+        stack: entry["outputs"]["n"] for stack, entry in json.loads(outputs_file.read_text())["stacks"].items()
+    } == {
+        "primary": 39,
+        "secondary": 39,
+    }
+    left = sorted(path.name for path in outputs_file.parent.iterdir() if "outputs" in path.name)
+    assert left == ["outputs.json", "outputs.json.lock"], "a temporary file was left behind"
+
+
+def test_up_rewrites_an_unreadable_outputs_file_and_says_so(capsys, outputs_file):
+    outputs_file.write_text('{"stacks": {"primary": ')  # cut off mid-write by an earlier crash
+    code, out, err = run(capsys, ["up", "--stack", "primary"])
+    assert (code, err) == (0, "")
+    assert json.loads(outputs_file.read_text())["stacks"]["primary"]["outputs"] == OUTPUTS["primary"]
+    assert "cannot read the outputs file" in out and "rewritten with the outputs of primary" in out
+
+
+def test_up_says_when_it_cannot_keep_the_outputs(capsys, outputs_file):
+    outputs_file.mkdir()  # not a file at all
+    code, out, err = run(capsys, ["up", "--stack", "primary"])
+    assert (code, err) == (0, "")
+    assert f"note: outputs of primary not kept in {outputs_file}" in out
+
+
+def test_status_says_when_it_cannot_keep_the_outputs(capsys, outputs_file):
+    outputs_file.mkdir()
+    code, out, err = run(capsys, ["status"])
+    assert (code, err) == (0, "")
+    assert f"note: outputs of secondary not kept in {outputs_file}" in out
+
+
+def test_destroy_json_asks_on_stderr_and_prints_one_document(capsys):
+    backend = FakeBackend()
+    code, out, err = run(capsys, ["destroy", "--stack", "secondary", "--json"], backend, stdin=Terminal("yes"))
+    assert code == 0
+    assert json.loads(out)["operation"] == "destroy"
+    assert "secondary: same 10, update 1" in err and "Type yes to go on" in err
+
+
+def test_ctrl_c_during_a_drill_lifts_its_override_without_waiting(capsys):
+    west, connect = table_with_desired(), FakeConnect(east=50)
+    lam = FakeLambda()
+
+    def interrupted(_seconds):
+        raise KeyboardInterrupt
+
+    ports = RegionPorts(WEST, west, lam, connect, FakeCloudWatch())
+    with pytest.raises(KeyboardInterrupt, match="the drill's override is lifted"):
+        run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=VirtualClock(), sleep=interrupted)
+    assert west.desired()["override"] == {"mode": "none", "region": None}
+    assert lam.invoked == ["c", "c"]

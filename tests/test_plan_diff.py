@@ -3,10 +3,14 @@ and the offline runner still finds the few SDK names beyond the public mocks API
 
 import importlib
 import json
+import os
 import random
+import subprocess
+import sys
 from dataclasses import replace
 
 import pulumi
+from conftest import ROOT
 
 from deploy.offline import SDK_NAMES_USED
 from deploy.plan import StackPlan
@@ -62,3 +66,20 @@ def test_the_sdk_still_has_what_the_offline_runner_uses():
             assert hasattr(cls, attribute) or attribute in getattr(cls, "__annotations__", {}), f"{dotted}.{attribute}"
     for name in ("reset_options", "set_mocks", "set_all_config", "test", "get_root_resource"):
         assert callable(getattr(pulumi.runtime, name)), name
+
+
+def test_the_plan_is_the_same_bytes_in_fresh_processes_with_other_hash_seeds(tmp_path):
+    """What CI compares: two runs of `plan --format json`, in other processes, folders and hash seeds."""
+    printed = []
+    for seed in ("1", "4242"):
+        result = subprocess.run(
+            [sys.executable, "-m", "deploy", "plan", "--format", "json"],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed, "TMPDIR": str(tmp_path)},
+            capture_output=True,
+            timeout=300,
+            check=True,
+        )
+        printed.append(result.stdout)
+    assert printed[0] == printed[1]
+    assert str(ROOT).encode() not in printed[0] and str(tmp_path).encode() not in printed[0]

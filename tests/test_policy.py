@@ -2,6 +2,7 @@
 
 import json
 import sys
+from collections.abc import Mapping
 from typing import ClassVar
 
 import parliament
@@ -16,6 +17,8 @@ from pulumi_policy import (
     ResourceValidationArgs,
     StackValidationArgs,
 )
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from config.stack import REQUIRED_TAG_KEYS
 from deploy.offline import Plan
@@ -222,3 +225,64 @@ def test_parliament_would_flag_a_bad_policy():
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}],
     }
     assert parliament.analyze_policy_string(json.dumps(document)).findings
+
+
+def preview_props(props: dict) -> Mapping:
+    """Properties as CrossGuard hands them to a policy in a preview: reading an unknown one raises."""
+    return unknown_checking_proxy(deserialize_properties(props))
+
+
+def test_a_value_unknown_in_a_preview_stops_only_the_rules_that_read_it():
+    """The pack copied every property up front, so one unknown value anywhere (an ARN of a resource not yet
+    created) made CrossGuard skip every policy on that resource, and every stack policy, in each preview."""
+    reported = []
+    by_name = {policy.name: policy for policy in pack.build_policies()}
+    number = preview_props({"countryCode": "US", "targetArn": UNKNOWN_STRING_VALUE})
+    by_name["phone-numbers-protected"].validate(
+        validation_args("aws:connect/phoneNumber:PhoneNumber", "number", number),
+        lambda message, urn: reported.append(message),
+    )
+    function = PolicyResource(
+        "aws:lambda/function:Function",
+        preview_props({"role": UNKNOWN_STRING_VALUE}),
+        "urn:f",
+        "f",
+        engine_options(False),
+        None,
+        None,
+        [],
+        {},
+    )
+    bucket = PolicyResource(
+        "aws:s3/bucket:Bucket", preview_props({"bucket": "b"}), "urn:b", "b", engine_options(False), None, None, [], {}
+    )
+    by_name["buckets-encrypted"].validate(
+        StackValidationArgs([function, bucket]), lambda message, urn: reported.append(message)
+    )
+    assert reported == [
+        "number: releasing a number starts a long cooldown; protect it",
+        "b: no SSE-KMS default encryption",
+    ]
+    with pytest.raises(
+        UnknownValueError
+    ):  # a rule that needs the unknown value still cannot run, as CrossGuard expects
+        rules.no_wildcard_actions(
+            pack.view_of(
+                validation_args("aws:iam/rolePolicy:RolePolicy", "p", preview_props({"policy": UNKNOWN_STRING_VALUE}))
+            )
+        )
+
+
+def test_rules_read_values_the_engine_hands_over_as_objects():
+    """CrossGuard hands nested objects and lists over as its own mappings and sequences, not dict and list."""
+    queue = ResourceView(
+        "aws:sqs/queue:Queue",
+        "q",
+        preview_props({"sqsManagedSseEnabled": True}),
+        provider_inputs=preview_props({"defaultTags": {"tags": {"owner": "o", "environment": "e"}}}),
+    )
+    assert rules.required_tags(queue) == []
+    wildcard = {"Statement": [{"Sid": "All", "Effect": "Allow", "Action": ["s3:*"], "Principal": {"AWS": ["*"]}}]}
+    policy = ResourceView("aws:s3/bucketPolicy:BucketPolicy", "p", preview_props({"policy": wildcard, "bucket": "b"}))
+    assert rules.no_wildcard_actions(policy) == ["p: Allow of s3:* (All)"]
+    assert rules.buckets_private([policy]) == ["p: bucket policy allows everyone"]

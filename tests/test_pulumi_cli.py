@@ -6,9 +6,10 @@ output and exits with a chosen code, so create_command_error picks the error cla
 
 import json
 import sys
+import threading
 
 import pytest
-from pulumi.automation import CommandResult, ConcurrentUpdateError, StackNotFoundError
+from pulumi.automation import CommandResult, ConcurrentUpdateError, PulumiCommand, StackNotFoundError
 from pulumi.automation.errors import CommandError, create_command_error
 
 from deploy.errors import ExitCode
@@ -71,6 +72,11 @@ LOGIN = (
             "creating S3 Bucket: AccessDenied: not allowed",
         ),
         ("", "panic: something odd\ngoroutine 1", "panic: something odd"),
+        (
+            "",
+            "error: 2 errors occurred:\n    1) decrypting secret: AccessDeniedException\n    2) blob: NoSuchKey",
+            "2 errors occurred: 1) decrypting secret: AccessDeniedException; 2) blob: NoSuchKey",
+        ),
         ("", "", "the Pulumi CLI failed with exit code 255 without a message"),
     ],
 )
@@ -123,3 +129,66 @@ def test_the_sdk_names_the_classes_the_driver_relies_on(fail_with):
     assert isinstance(
         fail_with(stderr="error: [409] Conflict: Another update is currently in progress."), ConcurrentUpdateError
     )
+
+
+def test_output_that_cannot_be_shown_does_not_stop_the_reading(tmp_path):
+    """A callback that fails (a closed stdout) must not leave the CLI blocked on a full pipe."""
+    script = tmp_path / "cli"
+    script.write_text(f"#!{sys.executable}\nimport sys\nsys.stdout.write('line\\n' * 100_000)\n")
+    script.chmod(0o755)
+    command = CapturingCommand.__new__(CapturingCommand)
+    command.command, command.version = str(script), None
+    shown: list[str] = []
+
+    def show(line: str) -> None:
+        shown.append(line)
+        raise BrokenPipeError
+
+    results: list[CommandResult] = []
+    reader = threading.Thread(target=lambda: results.append(command.run([], str(tmp_path), {}, show)), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert not reader.is_alive(), "the CLI and the driver wait on each other"
+    assert shown == ["line"] and results[0].stdout.count("line") == 100_000
+
+
+@pytest.mark.parametrize(
+    "args", [["stack", "output", "--json"], ["up", "--yes", "--", "extra"], ["--non-interactive", "x"]]
+)
+def test_the_cli_runs_as_the_sdk_runs_it(tmp_path, args):
+    """Same arguments and environment as the SDK's own PulumiCommand.run, which CapturingCommand replaces."""
+    script = tmp_path / "cli"
+    script.write_text(
+        f"#!{sys.executable}\nimport json, os, sys\n"
+        "print(json.dumps([sys.argv[1:], os.environ.get('PULUMI_AUTOMATION_API'), os.environ.get('EXTRA')]))\n"
+    )
+    script.chmod(0o755)
+    said = []
+    for cls in (PulumiCommand, CapturingCommand):
+        command = cls.__new__(cls)
+        command.command, command.version = str(script), None
+        said.append(json.loads(command.run(list(args), str(tmp_path), {"EXTRA": "1"}).stdout))
+    assert said[0] == said[1]
+
+
+@pytest.mark.parametrize(
+    ("stdout", "stderr", "code", "exit_code"),
+    [
+        ("    error: reading Connect Queue (q-1): ResourceNotFoundException: queue not found", "", 1, ExitCode.FAILED),
+        (
+            "    error: creating Connect Phone Number: StatusCode: 409, ResourceConflictException: in use",
+            "error: update failed",
+            255,
+            ExitCode.FAILED,
+        ),
+        ("    error: putting S3 policy: AccessDenied: Access Denied, StatusCode: 403", "", 1, ExitCode.FAILED),
+        ("    error: no stack named 'primary' found", "", 1, ExitCode.FAILED),
+    ],
+    ids=["not-found", "conflict-409", "forbidden-403", "stack-reference"],
+)
+def test_a_resource_error_is_not_mistaken_for_the_environment(fail_with, stdout, stderr, code, exit_code):
+    """The engine prints resource errors on stdout: words like 'not found', 409 or 403 there are the resource's,
+    not the backend's, the stack's or the credentials' (which the CLI reports on stderr)."""
+    failure = classify(fail_with(stdout=stdout, stderr=stderr, code=code), "primary")
+    assert failure.exit_code == exit_code
+    assert stdout.split("error: ", 1)[1] in str(failure)

@@ -70,3 +70,13 @@ def test_ci_runs_the_policy_pack_one_run_at_a_time_and_checks_drift():
     assert any("deploy preview" in run and "--policy-pack policy" in run for run in runs)
     assert any("preview --refresh --expect-no-changes" in run for run in runs)
     assert any("plan --format json" in run and "diff -u" in run for run in runs)
+
+
+def test_ci_shows_the_plan_diff_and_keeps_the_preview():
+    """A plan diff that is computed and then thrown away shows nothing in the pull request."""
+    blocks = [block.split("```", 1)[0] for block in README.split("```yaml")[1:]]
+    steps = yaml.safe_load(next(block for block in blocks if "jobs:" in block))["jobs"]["deploy"]["steps"]
+    assert any("plan.diff" in step.get("run", "") and "GITHUB_STEP_SUMMARY" in step.get("run", "") for step in steps)
+    uploads = [step for step in steps if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert uploads and {"plan.diff", "preview.json"} <= set(uploads[0]["with"]["path"].split())
+    assert str(uploads[0]["if"]).startswith("always()"), "a failed preview is the one to look at"
