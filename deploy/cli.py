@@ -233,6 +233,9 @@ def main(
         failure = DriverError(str(error), ExitCode.FAILED)
     except (BotoCoreError, ClientError) as error:
         failure = aws_failure(error)
+    except BrokenPipeError:  # whoever read stdout went away (`| head`): the results could not all be written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the interpreter's exit flush is quiet
+        failure = DriverError("stdout was closed before all results were written", ExitCode.FAILED)
     except KeyboardInterrupt as interrupt:
         failure = DriverError(f"interrupted: {interrupt}" if str(interrupt) else "interrupted", ExitCode.INTERRUPTED)
     except Exception as error:  # the last resort: a bug, still one line unless asked for the traceback

@@ -457,3 +457,12 @@ def test_an_interrupt_lets_pulumi_cancel_as_it_does_on_its_own(standin, tmp_path
     assert_ends(code, 130, out, err)
     assert err == f"error: interrupted: primary: {said}\n"
     assert f"  primary: FAILED: interrupted: primary: {said}" in out
+
+
+def test_a_closed_stdout_is_one_line_not_a_traceback():
+    """`python -m deploy plan | head -1`: the reader leaves early; the driver says so in one line."""
+    script = f"{sys.executable} -m deploy plan --stack all --format json | head -1"  # more than a pipe holds
+    result = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == ["error: stdout was closed before all results were written"]
+    assert len(result.stdout.splitlines()) == 1
