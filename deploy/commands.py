@@ -63,8 +63,8 @@ def command_plan(ctx: Context) -> int:
     """Run the program for each stack under the mock engine; no CLI, credentials or network needed."""
     args = ctx.args
     try:
-        files = load_offline_stacks(args.stacks_dir)
-        stacks = plan_stacks(files, STACKS if args.stack == "all" else (args.stack,))
+        wanted = STACKS if args.stack == "all" else (args.stack,)
+        stacks = plan_stacks(load_offline_stacks(args.stacks_dir, wanted), wanted)
     except StackFileError as error:
         raise DriverError(str(error), ExitCode.USAGE) from None
     except ConfigError as error:

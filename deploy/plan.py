@@ -19,10 +19,10 @@ class StackPlan:
     plan: Plan
 
 
-def load_offline_stacks(root: Path = PROJECT_ROOT) -> dict[str, StackFile]:
-    """Both stacks' config (project config, then the stack file), with placeholder pre-shared keys where the real
-    ones are stack secrets."""
-    return {name: read_offline_stack_file(name, root) for name in STACKS}
+def load_offline_stacks(root: Path = PROJECT_ROOT, wanted: Sequence[str] = STACKS) -> dict[str, StackFile]:
+    """The stacks' config (project config, then the stack file), with placeholder pre-shared keys where the real
+    ones are stack secrets: the wanted stacks and the primary, whose outputs the secondary reads."""
+    return {name: read_offline_stack_file(name, root) for name in STACKS if name in wanted or name == "primary"}
 
 
 def _check_roles(files: dict[str, StackFile], names: Sequence[str]) -> None:

@@ -229,3 +229,10 @@ def test_stack_files_in_the_project_s_stack_config_dir_are_read_and_checked(proj
     with pytest.raises(ConfigError) as raised:
         run_program(stack, plan=Plan("primary"))
     assert [problem.key for problem in raised.value.problems] == ["connectdr:alerts"]
+
+
+def test_planning_the_primary_needs_no_secondary_stack_file(project_copy):
+    (project_copy / "Pulumi.secondary.yaml").write_text("config: [not, a, mapping\n")
+    result = run_plan("--stack", "primary", "--stacks-dir", str(project_copy))
+    assert result.returncode == 0, result.stderr
+    assert run_plan("--stacks-dir", str(project_copy)).returncode == 2
