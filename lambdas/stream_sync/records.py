@@ -7,7 +7,7 @@ with the reason in words, and goes to the dead-letter queue while the rest of th
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from items import (
@@ -22,6 +22,7 @@ from items import (
 
 AGENT_EVENT_TYPES = ("LOGIN", "LOGOUT", "STATE_CHANGE", "HEART_BEAT")
 UNDECODABLE, UNUSABLE, TOO_LARGE = "undecodable", "unusable", "too-large"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Unusable(ValueError):
@@ -123,7 +124,8 @@ def _epoch_millis(name: str, timestamp: str) -> int:
         moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     except ValueError:
         raise Unusable(f"{name} {timestamp[:40]!r} is not an ISO 8601 timestamp") from None
-    millis = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+    # whole milliseconds by integer arithmetic: a float of epoch seconds times 1000 can land just below
+    millis = ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - EPOCH) // timedelta(milliseconds=1)
     if not 0 <= millis < 10**15:
         raise Unusable(f"{name} {timestamp[:40]!r} is out of range")
     return millis
