@@ -3,12 +3,24 @@ ledger or queue half fails, and the time an invocation has left."""
 
 from datetime import UTC, datetime
 
+import pytest
+from botocore.exceptions import ClientError
 from conftest import load_lambda
+from moto import mock_aws
+from sync_world import LEDGER, REGION, TABLES, Faulty, create_sync_tables, drain, store_and_queue
 
 from bench.workload import agent_event, kinesis_record
 
-load_lambda("stream_sync")
+handler = load_lambda("stream_sync")
+from dead_letters import DeadLetter, DeadLetterQueue, SentLetters  # noqa: E402
 from records import Change, Record, coalesce, decode  # noqa: E402
+from writer import DynamoStore  # noqa: E402
+
+T0 = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+
+
+def seq(n: int) -> str:
+    return f"{n:056d}"
 
 
 def test_events_a_millisecond_apart_keep_their_order_at_any_instant():
@@ -22,3 +34,77 @@ def test_events_a_millisecond_apart_keep_their_order_at_any_instant():
     assert first.version.startswith("002175378622639#") and second.version.startswith("002175378622640#")
     (winner,) = coalesce([second, first])
     assert winner.attributes["status"] == "Lunch"
+
+
+# Dead letters: a send that landed is never repeated because its marker could not be written.
+
+
+@pytest.fixture
+def world(aws_env):
+    with mock_aws():
+        yield create_sync_tables()
+
+
+class LedgerUnwritable:
+    """The ledger refuses markers (throttled past botocore's retries, or every item left unprocessed)."""
+
+    def __init__(self, client, how: str) -> None:
+        self.client, self.how, self.writes = client, how, 0
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def batch_write_item(self, RequestItems):
+        self.writes += 1
+        if self.how == "throttled":
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchWriteItem")
+        return {"UnprocessedItems": RequestItems}
+
+
+@pytest.mark.parametrize("how", ["throttled", "unprocessed"])
+def test_a_letter_sent_whose_marker_failed_is_not_sent_again_when_its_batch_is_retried(world, how):
+    """The queue took the letter, the ledger did not take its marker, and an earlier record's throttled write
+    makes Lambda retry the batch: the letter must not go out twice, and its marker is written then."""
+    dynamodb, sqs, queue_url = world
+    records = [kinesis_record(agent_event(1, T0), 1), kinesis_record("{broken", 2)]
+    memory = SentLetters()
+    ledger_down = LedgerUnwritable(dynamodb, how)
+    store = DynamoStore(
+        Faulty(dynamodb, lambda name, _p: "ProvisionedThroughputExceededException" if name == "put_item" else None),
+        TABLES,
+        REGION,
+    )
+    queue = DeadLetterQueue(sqs, queue_url, ledger_down, LEDGER, sleep=lambda _s: None, memory=memory)
+    response, _ = handler.process({"Records": records}, store, queue)
+    assert [failure["itemIdentifier"] for failure in response["batchItemFailures"]] == [seq(1)]
+    assert ledger_down.writes > 0
+
+    store, queue = store_and_queue(dynamodb, sqs, queue_url)
+    queue.memory = memory  # the retry runs in the same container
+    response, summary = handler.process({"Records": records}, store, queue)
+    assert response["batchItemFailures"] == [] and summary.dead_lettered == 1
+    assert [letter["sequenceNumber"] for letter in drain(sqs, queue_url)] == [seq(2)], "sent once"
+    assert dynamodb.get_item(
+        TableName=LEDGER, Key={"record": {"S": DeadLetter(Record.of(records[1]), "", "").ledger_key}}
+    )["Item"], "the marker is written on the retry"
+
+
+def test_the_entry_point_remembers_unmarked_letters_across_invocations(world, monkeypatch):
+    dynamodb, sqs, queue_url = world
+    ledger_down = LedgerUnwritable(dynamodb, "unprocessed")
+    clients = {"dynamodb": Faulty(ledger_down, lambda name, _p: "ThrottlingException" if name == "put_item" else None)}
+    clients["sqs"] = sqs
+    monkeypatch.setattr(handler, "_client", lambda service: clients[service])
+    monkeypatch.setattr(handler, "SENT", SentLetters())
+    for key, value in {
+        "AWS_REGION": REGION,
+        "CONTACTS_TABLE": TABLES["contacts"],
+        "AGENT_STATE_TABLE": TABLES["agent_state"],
+        "DEAD_LETTER_QUEUE_URL": queue_url,
+        "DEAD_LETTER_LEDGER_TABLE": LEDGER,
+    }.items():
+        monkeypatch.setenv(key, value)
+    event = {"Records": [kinesis_record(agent_event(1, T0), 1), kinesis_record("{broken", 2)]}
+    for _invocation in range(3):
+        assert handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": seq(1)}]}
+    assert [letter["sequenceNumber"] for letter in drain(sqs, queue_url)] == [seq(2)]

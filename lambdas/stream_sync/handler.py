@@ -15,7 +15,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from dead_letters import DeadLetter, DeadLetterQueue
+from dead_letters import DeadLetter, DeadLetterQueue, SentLetters
 from records import Record, coalesce, decode_batch
 from writer import DynamoStore, VersionCache, apply_changes
 
@@ -24,6 +24,8 @@ RESERVE_MILLIS = 5_000
 """Time left when writing stops; the rest is reported as failures instead of the invocation timing out."""
 CACHE = VersionCache()
 """Lives as long as the container: redelivered records it knows to be stale cost no request."""
+SENT = SentLetters()
+"""Lives as long as the container: a letter sent whose marker failed is not sent again by a retry here."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     dynamodb = _client("dynamodb")
     tables = {"contacts": os.environ["CONTACTS_TABLE"], "agent_state": os.environ["AGENT_STATE_TABLE"]}
     queue = DeadLetterQueue(
-        _client("sqs"), os.environ["DEAD_LETTER_QUEUE_URL"], dynamodb, os.environ["DEAD_LETTER_LEDGER_TABLE"]
+        _client("sqs"),
+        os.environ["DEAD_LETTER_QUEUE_URL"],
+        dynamodb,
+        os.environ["DEAD_LETTER_LEDGER_TABLE"],
+        memory=SENT,
     )
     response, summary = process(
         event,
