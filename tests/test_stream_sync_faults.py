@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import load_lambda
+from conftest import load_lambda, only
 from moto import mock_aws
 from sync_world import LEDGER, REGION, TABLES, Faulty, create_sync_tables, drain, store_and_queue
 
@@ -108,3 +108,34 @@ def test_the_entry_point_remembers_unmarked_letters_across_invocations(world, mo
     for _invocation in range(3):
         assert handler.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": seq(1)}]}
     assert [letter["sequenceNumber"] for letter in drain(sqs, queue_url)] == [seq(2)]
+
+
+# The time an invocation has left: it answers before Lambda's timeout, whatever one call costs.
+
+
+def longest_call_seconds(config) -> float:
+    """The longest one call can take with a botocore config: every attempt timing out (connect, then read),
+    and standard mode's largest backoff before each retry (rand(0, 1) * min(2^i, 20) s for throttling)."""
+    attempts = config.retries["max_attempts"]
+    waits = sum(min(2**i, 20) for i in range(attempts - 1))
+    return attempts * (config.connect_timeout + config.read_timeout) + waits
+
+
+def test_writing_stops_while_one_more_call_still_fits_before_the_timeout(primary):
+    """Writing stops when less than the reserve is left: a write started just above it must end (each attempt
+    timing out, every backoff at its longest) before Lambda's timeout, or the invocation fails as a whole."""
+    assert longest_call_seconds(handler.RETRIES) <= handler.RESERVE_MILLIS / 1000
+    function = only([f for f in primary.of_type("aws:lambda/function:Function") if "stream-sync" in f.inputs["name"]])
+    assert function.inputs["timeout"] >= 2 * handler.RESERVE_MILLIS / 1000, "half the time is left for writing"
+
+
+def test_out_of_time_dead_letters_wait_for_the_retry(world):
+    """Dead-lettering is three calls (ledger read, send, marker): when time is short they are not started
+    (a timeout between a send and its marker would send the letter again); the records are retried."""
+    dynamodb, sqs, queue_url = world
+    store, queue = store_and_queue(dynamodb, sqs, queue_url)
+    records = [kinesis_record(agent_event(1, T0), 1), kinesis_record("{broken", 2)]
+    response, summary = handler.process({"Records": records}, store, queue, None, lambda: True)
+    assert [failure["itemIdentifier"] for failure in response["batchItemFailures"]] == [seq(1), seq(2)]
+    assert summary.failed == 2 and summary.dead_lettered == 0
+    assert drain(sqs, queue_url) == []
