@@ -23,10 +23,10 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from bench.event_source import Mapping, replay
+from bench.event_source import Mapping, lane_of, replay
 from bench.fake_aws import FakeSqs
 from bench.memory_dynamodb import MemoryDynamoDB, Usage
-from bench.workload import ContactCenterDay, shard_of, to_shards
+from bench.workload import ContactCenterDay, to_shards
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambdas" / "stream_sync"))
 from dead_letters import DeadLetterQueue
@@ -101,14 +101,15 @@ def _read_first(store: DynamoStore, client: MemoryDynamoDB, changes: list[Change
 class WritePath:
     name: str
     safe: bool
-    run: Callable[[MemoryDynamoDB, DynamoStore, DeadLetterQueue, dict[str, VersionCache]], Callable]
+    run: Callable[[MemoryDynamoDB, DynamoStore, DeadLetterQueue, Mapping], Callable]
 
 
 def _deployed(cached: bool) -> Callable:
-    def make(client: MemoryDynamoDB, store: DynamoStore, queue: DeadLetterQueue, caches: dict) -> Callable:
+    def make(client: MemoryDynamoDB, store: DynamoStore, queue: DeadLetterQueue, mapping: Mapping) -> Callable:
+        caches: dict[tuple[str, str, int], VersionCache] = {}
+
         def function(batch: list[dict[str, Any]]) -> dict[str, Any]:
-            first = batch[0]
-            lane = (first["eventID"].split(":")[0], shard_of("lane:" + first["kinesis"]["partitionKey"], 2))
+            lane = lane_of(batch[0], mapping.parallelization_factor)  # a lane's retries find its warm container
             cache = caches.setdefault(lane, VersionCache()) if cached else None
             return process({"Records": batch}, store, queue, cache)[0]
 
@@ -118,7 +119,7 @@ def _deployed(cached: bool) -> Callable:
 
 
 def _reading(conditional: bool) -> Callable:
-    def make(client: MemoryDynamoDB, store: DynamoStore, queue: DeadLetterQueue, caches: dict) -> Callable:
+    def make(client: MemoryDynamoDB, store: DynamoStore, queue: DeadLetterQueue, mapping: Mapping) -> Callable:
         def function(batch: list[dict[str, Any]]) -> dict[str, Any]:
             changes = coalesce(decode_batch([Record.of(record) for record in batch]).changes)
             result = apply_changes(_read_first(store, client, changes, conditional), store)
@@ -162,7 +163,7 @@ def run_path(path: WritePath, shards: list, mapping: Mapping, throttle_share: fl
     queue = DeadLetterQueue(
         FakeSqs(), "https://sqs.us-east-1.amazonaws.com/123456789012/dead-letters", client, "ledger"
     )
-    function = path.run(client, store, queue, {})
+    function = path.run(client, store, queue, mapping)
 
     def timed(batch: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, float]:
         before = client.usage.requests
