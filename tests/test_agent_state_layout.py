@@ -85,11 +85,16 @@ class ReplicaClient:
         return {}
 
 
+def stream_of(region: str, name: str) -> str:
+    """The stream a region's instance publishes to: each region's stream_sync reads its own."""
+    return f"arn:aws:kinesis:{region}:123456789012:stream/connectdr-{name}"
+
+
 def sync(table: Replicated, region: str, agent: int, second: int, status: str) -> None:
     """stream_sync in `region` writes one agent event (its real decode and writer)."""
     instance = f"arn:aws:connect:{region}:123456789012:instance/i"
     body = agent_event(agent, T0 + timedelta(seconds=second), status=status, instance_arn=instance)
-    change = decode(Record.of(kinesis_record(body, second + 1)))
+    change = decode(Record.of(kinesis_record(body, second + 1, stream=stream_of(region, "agent-events"))))
     apply_changes([change], DynamoStore(table.client(region), {"agent_state": "agent_state"}, region))
 
 
@@ -146,7 +151,7 @@ def sync_contact(table: Replicated, region: str, second: int, sequence: int, que
     body = contact_record("c-1", T0 + timedelta(seconds=second), queue=queue)
     body["LastUpdateTimestamp"] = (T0 + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body["InstanceARN"] = f"arn:aws:connect:{region}:123456789012:instance/i"
-    change = decode(Record.of(kinesis_record(body, sequence)))
+    change = decode(Record.of(kinesis_record(body, sequence, stream=stream_of(region, "ctr"))))
     apply_changes([change], DynamoStore(table.client(region), {"contacts": "contacts"}, region))
 
 

@@ -9,7 +9,7 @@ from conftest import load_lambda, only
 from moto import mock_aws
 from sync_world import LEDGER, REGION, TABLES, Faulty, create_sync_tables, drain, store_and_queue
 
-from bench.workload import agent_event, kinesis_record
+from bench.workload import agent_event, contact_record, kinesis_record
 
 handler = load_lambda("stream_sync")
 from dead_letters import DeadLetter, DeadLetterQueue, SentLetters  # noqa: E402
@@ -139,3 +139,21 @@ def test_out_of_time_dead_letters_wait_for_the_retry(world):
     assert [failure["itemIdentifier"] for failure in response["batchItemFailures"]] == [seq(1), seq(2)]
     assert summary.failed == 2 and summary.dead_lettered == 0
     assert drain(sqs, queue_url) == []
+
+
+# Where an agent is active, or a contact was handled: the region whose stream carried the record.
+
+
+def test_the_region_is_the_streams_not_the_instance_arn_in_the_payload():
+    """Connect documents an agent event's InstanceARN as the instance where the agent's account was created:
+    with Global Resiliency that can be the source instance while the agent works in the replica. The record
+    arrived on the replica region's stream, which only that region's instance writes to."""
+    west_stream = "arn:aws:kinesis:us-west-2:123456789012:stream/connectdr-agent-events"
+    source = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
+    body = agent_event(7, T0, status="Available", instance_arn=source)
+    change = decode(Record.of(kinesis_record(body, 1, stream=west_stream)))
+    assert isinstance(change, Change) and change.attributes["activeRegion"] == "us-west-2"
+    contact = contact_record("c-1", T0)
+    ctr_stream = "arn:aws:kinesis:us-west-2:123456789012:stream/connectdr-ctr"
+    change = decode(Record.of(kinesis_record(contact, 2, stream=ctr_stream)))
+    assert isinstance(change, Change) and change.attributes["handledInRegion"] == "us-west-2"

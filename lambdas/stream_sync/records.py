@@ -141,6 +141,13 @@ def _region_of(arn: Any) -> str | None:
     return parts[3] if len(parts) > 3 and parts[3] else None
 
 
+def _emitting_region(body: dict[str, Any], record: Record) -> str | None:
+    """The region whose instance published the record: its stream's (only that instance writes to it). An
+    agent event's InstanceARN names where the agent's account was created, which with Global Resiliency
+    need not be where the agent works; it is used only when the stream is unknown."""
+    return _region_of(record.stream) or _region_of(body.get("InstanceARN"))
+
+
 def _present(attributes: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in attributes.items() if value is not None}
 
@@ -161,7 +168,7 @@ def _contact_change(body: dict[str, Any], record: Record) -> Change:
         "lastUpdateTimestamp": updated,
         "agentArn": _optional_text(agent, "ARN"),
         "queueName": _optional_text(queue, "Name"),
-        "handledInRegion": _region_of(body.get("InstanceARN")),
+        "handledInRegion": _emitting_region(body, record),
     }
     version = version_of("LastUpdateTimestamp", updated, record.sequence_number.zfill(64))
     return Change(CONTACTS, contact_id, version, _present(attributes), (record,))
@@ -207,7 +214,7 @@ def _agent_change(body: dict[str, Any], record: Record) -> Change | Skipped:
         "routingProfile": _optional_text(_mapping(configuration.get("RoutingProfile")), "Name"),
         "lastEventType": event_type,
         "eventTimestamp": timestamp,
-        "activeRegion": _region_of(body.get("InstanceARN")),
+        "activeRegion": _emitting_region(body, record),
     }
     version = version_of("EventTimestamp", timestamp, _text(body, "EventId"))
     return Change(AGENT_STATE, agent_id, version, _present(attributes), (record,))
