@@ -1,15 +1,15 @@
 """stream_sync at the edges its other tests do not reach: versions at any instant, dead letters whose
 ledger or queue half fails, and the time an invocation has left."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 from conftest import load_lambda, only
 from moto import mock_aws
-from sync_world import LEDGER, REGION, TABLES, Faulty, create_sync_tables, drain, store_and_queue
+from sync_world import LEDGER, REGION, TABLES, Faulty, create_sync_tables, drain, store_and_queue, stored
 
-from bench.workload import agent_event, contact_record, kinesis_record
+from bench.workload import agent_event, agent_id, contact_record, kinesis_record
 
 handler = load_lambda("stream_sync")
 from dead_letters import DeadLetter, DeadLetterQueue, SentLetters  # noqa: E402
@@ -157,3 +157,46 @@ def test_the_region_is_the_streams_not_the_instance_arn_in_the_payload():
     ctr_stream = "arn:aws:kinesis:us-west-2:123456789012:stream/connectdr-ctr"
     change = decode(Record.of(kinesis_record(contact, 2, stream=ctr_stream)))
     assert isinstance(change, Change) and change.attributes["handledInRegion"] == "us-west-2"
+
+
+# signedIn: only a sign-in, a sign-out or a visible change of status or contacts says whether an agent works.
+
+
+def configuration_change(agent: int, moment: datetime, status: str = "Offline") -> dict:
+    """A STATE_CHANGE Connect publishes when an admin changes the agent's routing profile: the status and
+    contacts are the same before and after."""
+    body = agent_event(agent, moment, status=status)
+    body["CurrentAgentSnapshot"]["AgentStatus"]["StartTimestamp"] = "2026-11-24T13:00:00.000Z"
+    body["CurrentAgentSnapshot"]["Configuration"]["RoutingProfile"]["Name"] = "Support-Agents"
+    body["PreviousAgentSnapshot"] = {**body["CurrentAgentSnapshot"], "Configuration": {"Username": f"agent{agent}"}}
+    return body
+
+
+def test_a_configuration_change_after_logout_does_not_sign_the_agent_in_again(world):
+    dynamodb, sqs, queue_url = world
+    records = [
+        kinesis_record(agent_event(1, T0, "LOGIN", status="Available"), 1),
+        kinesis_record(agent_event(1, T0 + timedelta(minutes=5), "LOGOUT", status="Offline"), 2),
+    ]
+    store, queue = store_and_queue(dynamodb, sqs, queue_url)
+    handler.process({"Records": records}, store, queue)
+    later = kinesis_record(configuration_change(1, T0 + timedelta(minutes=10)), 3)
+    response, summary = handler.process({"Records": [later]}, store, queue)
+    assert response["batchItemFailures"] == [] and summary.skipped == 1
+    (item,) = stored(dynamodb, "agent_state", agent_id(1))
+    assert (item["signedIn"], item["lastEventType"]) == (False, "LOGOUT")
+
+
+def test_status_changes_and_changes_of_agents_not_offline_still_land(world):
+    dynamodb, sqs, queue_url = world
+    store, queue = store_and_queue(dynamodb, sqs, queue_url)
+    to_offline = agent_event(2, T0 + timedelta(minutes=1), status="Offline")
+    to_offline["PreviousAgentSnapshot"] = agent_event(2, T0, status="Available")["CurrentAgentSnapshot"]
+    available = configuration_change(3, T0 + timedelta(minutes=1), status="Available")
+    records = [kinesis_record(to_offline, 1), kinesis_record(available, 2)]
+    response, summary = handler.process({"Records": records}, store, queue)
+    assert response["batchItemFailures"] == [] and summary.applied == 2
+    (offline,) = stored(dynamodb, "agent_state", agent_id(2))
+    assert (offline["signedIn"], offline["status"]) == (True, "Offline"), "signed in, and chose Offline"
+    (routed,) = stored(dynamodb, "agent_state", agent_id(3))
+    assert routed["routingProfile"] == "Support-Agents"

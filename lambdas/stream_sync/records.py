@@ -84,7 +84,7 @@ class Poison:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A well-formed record that carries no state change (HEART_BEAT)."""
+    """A well-formed record that carries no state change (HEART_BEAT, a configuration change while Offline)."""
 
     record: Record
 
@@ -186,14 +186,26 @@ def _agent_contact(contact: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def _unchanged_while_offline(body: dict[str, Any]) -> bool:
+    """A STATE_CHANGE that shows the agent Offline with no contacts, before and after: a configuration change
+    (routing profile, queues, ...), which Connect also publishes for an agent who signed out (the CCP sets
+    Offline at logout). It cannot tell whether the agent is signed in, so it must not replace the state."""
+    current, previous = _mapping(body.get("CurrentAgentSnapshot")), _mapping(body.get("PreviousAgentSnapshot"))
+    status = _mapping(current.get("AgentStatus"))
+    if status.get("Type") != "OFFLINE" or current.get("Contacts") or previous.get("Contacts"):
+        return False
+    return _mapping(previous.get("AgentStatus")) == status
+
+
 def _agent_change(body: dict[str, Any], record: Record) -> Change | Skipped:
     """An agent event. `status` is AgentStatus.Name, the status the agent chose in the CCP (Available,
     Break, ...); `contacts` are the snapshot's contacts with their own states (CONNECTING, CONNECTED,
-    ENDED = after-contact work, ...); `signedIn` is false after LOGOUT."""
+    ENDED = after-contact work, ...); `signedIn` is false after LOGOUT, until the next LOGIN or change of
+    status or contacts (a configuration change of an agent Offline before and after is skipped)."""
     event_type = _text(body, "EventType")
     if event_type not in AGENT_EVENT_TYPES:
         raise Unusable(f"EventType {event_type[:40]!r} is not one of {', '.join(AGENT_EVENT_TYPES)}")
-    if event_type == "HEART_BEAT":
+    if event_type == "HEART_BEAT" or (event_type == "STATE_CHANGE" and _unchanged_while_offline(body)):
         return Skipped(record)
     agent_arn = _text(body, "AgentARN")
     agent_id = _key("AgentARN", agent_arn.rsplit("/", 1)[-1])
