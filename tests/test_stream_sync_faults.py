@@ -200,3 +200,17 @@ def test_status_changes_and_changes_of_agents_not_offline_still_land(world):
     assert (offline["signedIn"], offline["status"]) == (True, "Offline"), "signed in, and chose Offline"
     (routed,) = stored(dynamodb, "agent_state", agent_id(3))
     assert routed["routingProfile"] == "Support-Agents"
+
+
+def test_a_later_publication_within_the_same_second_wins_whatever_the_sequence_numbers_length():
+    """Kinesis sequence numbers are decimal strings of up to 129 digits (56 today): the tiebreak within one
+    LastUpdateTimestamp second orders them as numbers, also across a change of length."""
+    first, second = "9" * 64, "1" + "0" * 64
+    changes = []
+    for sequence, queue in ((first, "Sales"), (second, "Support")):
+        record = kinesis_record(contact_record("c-1", T0, queue=queue), 1)
+        record["kinesis"]["sequenceNumber"] = sequence
+        changes.append(decode(Record.of(record)))
+    assert changes[1].version > changes[0].version
+    (winner,) = coalesce(changes)
+    assert winner.attributes["queueName"] == "Support"

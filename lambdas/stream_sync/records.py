@@ -136,6 +136,11 @@ def version_of(name: str, timestamp: str, tiebreak: str) -> str:
     return f"{_epoch_millis(name, timestamp):015d}#{tiebreak}"
 
 
+def _stream_position(sequence_number: str) -> str:
+    """A sequence number sortable as a string: its length first (Kinesis's are decimal, up to 129 digits)."""
+    return f"{len(sequence_number):03d}{sequence_number}"
+
+
 def _region_of(arn: Any) -> str | None:
     parts = arn.split(":") if isinstance(arn, str) else []
     return parts[3] if len(parts) > 3 and parts[3] else None
@@ -170,7 +175,7 @@ def _contact_change(body: dict[str, Any], record: Record) -> Change:
         "queueName": _optional_text(queue, "Name"),
         "handledInRegion": _emitting_region(body, record),
     }
-    version = version_of("LastUpdateTimestamp", updated, record.sequence_number.zfill(64))
+    version = version_of("LastUpdateTimestamp", updated, _stream_position(record.sequence_number))
     return Change(CONTACTS, contact_id, version, _present(attributes), (record,))
 
 
