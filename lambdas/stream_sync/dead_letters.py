@@ -108,6 +108,7 @@ class DeadLetterQueue:
             already = self._marked([letter.ledger_key for letter in unique])
         except (ClientError, BotoCoreError, LedgerUnavailable):  # retry them later rather than duplicate
             return letters
+        self.memory.marked(already)
         unmarked = [letter for letter in unique if letter.ledger_key not in already]
         pending = [letter for letter in unmarked if letter.ledger_key not in self.memory]
         unsent = {letter.ledger_key for letter in self._send(pending)}
