@@ -1,8 +1,9 @@
 """Lambda's Kinesis event source mapping, replayed on a virtual clock: how records reach stream_sync.
 
 Per shard, records are split into `parallelization_factor` lanes by partition key (one key's records stay
-in order, lanes run concurrently); a lane invokes the function with up to `batch_size` records once its
-oldest waiting record has waited the batching window (at once when the batch is full or a backlog waits).
+in order, lanes run concurrently); a lane invokes the function with up to `batch_size` records, and no more
+than the 6 MB a synchronous invocation carries, once its oldest waiting record has waited the batching
+window (at once when the batch is full or a backlog waits).
 A partial batch response (ReportBatchItemFailures) retries from the lowest failed sequence number and
 counts as a retry; a function error bisects the batch (bisection uses no retries; one record alone is
 retried); an empty or unknown item identifier fails the whole batch. Records past MaximumRetryAttempts or
@@ -11,6 +12,7 @@ Invocations of all lanes run in time order, so their writes interleave as they w
 """
 
 import heapq
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +31,8 @@ class Mapping:
     max_retries: int
     max_record_age_seconds: float
     bisect_on_error: bool = True
+    payload_limit_bytes: int = 6 * 1024 * 1024
+    """A batch is what one synchronous invocation carries at most (the records as the event holds them)."""
 
 
 @dataclass
@@ -47,28 +51,52 @@ def _sequence(record: dict[str, Any]) -> tuple[int, str]:
     return len(sequence), sequence
 
 
+def _payload_bytes(record: dict[str, Any]) -> int:
+    return len(json.dumps(record)) + 2
+
+
 @dataclass
 class _Lane:
     waiting: list[tuple[float, dict[str, Any]]]
     free_at: float = 0.0
+    sizes: dict[int, int] = field(default_factory=dict)
+
+    def _size(self, record: dict[str, Any]) -> int:
+        if id(record) not in self.sizes:
+            self.sizes[id(record)] = _payload_bytes(record)
+        return self.sizes[id(record)]
 
     def next_batch(self, mapping: Mapping) -> tuple[float, list[tuple[float, dict[str, Any]]]]:
+        """When the lane invokes next, and with which records: those waiting by then, up to the batch size
+        and the payload limit (a batch is full, and goes at once, when either is reached)."""
         first = self.waiting[0][0]
-        full_at = self.waiting[mapping.batch_size - 1][0] if len(self.waiting) >= mapping.batch_size else None
-        ready = (
-            first + mapping.batching_window_seconds
-            if full_at is None
-            else min(full_at, first + mapping.batching_window_seconds)
-        )
+        horizon = max(self.free_at, first + mapping.batching_window_seconds)
+        ready, size, fitting = first + mapping.batching_window_seconds, 0, 0
+        for arrival, record in self.waiting[: mapping.batch_size]:
+            if arrival > horizon:
+                break
+            size += self._size(record)
+            if size > mapping.payload_limit_bytes and fitting:
+                ready = min(ready, self.waiting[fitting - 1][0])
+                break
+            fitting += 1
+        else:
+            if fitting == mapping.batch_size:
+                ready = min(ready, self.waiting[fitting - 1][0])
         start = max(self.free_at, ready)
-        batch = [item for item in self.waiting[: mapping.batch_size] if item[0] <= start]
-        return start, batch
+        return start, [item for item in self.waiting[:fitting] if item[0] <= start]
+
+
+def lane_of(record: dict[str, Any], factor: int) -> tuple[str, str, int]:
+    """The stream, shard and lane (of `factor` per shard, chosen by partition key) a record is delivered in."""
+    lane = shard_of("lane:" + record["kinesis"]["partitionKey"], factor)
+    return record["eventSourceARN"], record["eventID"].split(":", 1)[0], lane
 
 
 def _lanes(shard: list[tuple[float, dict[str, Any]]], factor: int) -> list[_Lane]:
     lanes = [_Lane([]) for _ in range(factor)]
     for arrival, record in shard:
-        lanes[shard_of("lane:" + record["kinesis"]["partitionKey"], factor)].waiting.append((arrival, record))
+        lanes[lane_of(record, factor)[2]].waiting.append((arrival, record))
     return [lane for lane in lanes if lane.waiting]
 
 

@@ -1,4 +1,5 @@
-"""The synced tables' layout under global tables' last-writer-wins replication, in a model of two replicas.
+"""The synced tables' layout under global tables' last-writer-wins replication, in a model of two replicas
+(agent_state and contacts alike).
 
 Each replica applies its own region's writes at once (conditions are checked against it alone) and the
 other region's writes when replication delivers them, in any order and at any delay; a replicated write
@@ -17,7 +18,7 @@ from conftest import load_lambda
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.workload import agent_event, agent_id, kinesis_record
+from bench.workload import agent_event, agent_id, contact_record, kinesis_record
 
 load_lambda("stream_sync")
 from items import newest  # noqa: E402
@@ -42,8 +43,8 @@ class Replicated:
     clock: int = 0
 
     def _key(self, item: dict[str, Any]) -> tuple[str, ...]:
-        agent = item["agentId"]["S"]
-        return (agent,) if self.one_item_per_key else (agent, item["writerRegion"]["S"])
+        key = (item.get("agentId") or item["contactId"])["S"]
+        return (key,) if self.one_item_per_key else (key, item["writerRegion"]["S"])
 
     def client(self, region: str) -> "ReplicaClient":
         return ReplicaClient(self, region)
@@ -55,12 +56,12 @@ class Replicated:
         if current is None or current[0] < written_at:
             self.replicas[target][key] = (written_at, item)
 
-    def read(self, region: str, agent: str) -> dict[str, Any] | None:
-        """A reader in `region`: the agent's items there, the newest version."""
+    def read(self, region: str, key: str) -> dict[str, Any] | None:
+        """A reader in `region`: the key's items there (an agent's or a contact's), the newest version."""
         items = [
             {name: _deserializer.deserialize(value) for name, value in item.items()}
-            for key, (_, item) in self.replicas[region].items()
-            if key[0] == agent
+            for stored, (_, item) in self.replicas[region].items()
+            if stored[0] == key
         ]
         return newest(items)
 
@@ -84,11 +85,16 @@ class ReplicaClient:
         return {}
 
 
+def stream_of(region: str, name: str) -> str:
+    """The stream a region's instance publishes to: each region's stream_sync reads its own."""
+    return f"arn:aws:kinesis:{region}:123456789012:stream/connectdr-{name}"
+
+
 def sync(table: Replicated, region: str, agent: int, second: int, status: str) -> None:
     """stream_sync in `region` writes one agent event (its real decode and writer)."""
     instance = f"arn:aws:connect:{region}:123456789012:instance/i"
     body = agent_event(agent, T0 + timedelta(seconds=second), status=status, instance_arn=instance)
-    change = decode(Record.of(kinesis_record(body, second + 1)))
+    change = decode(Record.of(kinesis_record(body, second + 1, stream=stream_of(region, "agent-events"))))
     apply_changes([change], DynamoStore(table.client(region), {"agent_state": "agent_state"}, region))
 
 
@@ -137,3 +143,53 @@ def test_the_model_shows_why_one_item_per_key_loses_the_newest_state():
         while table.in_flight:
             table.deliver(0)
         assert table.read(EAST, agent_id(1))["status"] == table.read(WEST, agent_id(1))["status"] == expected
+
+
+def sync_contact(table: Replicated, region: str, second: int, sequence: int, queue: str) -> None:
+    """stream_sync in `region` writes one publication of contact c-1's record (LastUpdateTimestamp at
+    `second`, one-second precision as Connect writes it), arriving as `sequence` on that region's stream."""
+    body = contact_record("c-1", T0 + timedelta(seconds=second), queue=queue)
+    body["LastUpdateTimestamp"] = (T0 + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body["InstanceARN"] = f"arn:aws:connect:{region}:123456789012:instance/i"
+    change = decode(Record.of(kinesis_record(body, sequence, stream=stream_of(region, "ctr"))))
+    apply_changes([change], DynamoStore(table.client(region), {"contacts": "contacts"}, region))
+
+
+CONTACT_EVENTS = st.tuples(st.just("event"), st.sampled_from([EAST, WEST]), st.integers(0, 5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(CONTACT_EVENTS, DELIVERIES), max_size=40), st.randoms(use_true_random=False))
+def test_contact_records_from_either_region_end_as_the_newest_publication_in_both(steps, rng):
+    """A contact's record published again (an update, or a copy) in either region, often within one second:
+    after replication both regions read the publication with the newest LastUpdateTimestamp, and within
+    one second and one region the later one on the stream; readers never go back in time."""
+    table = Replicated()
+    published: list[tuple[int, str, int, str]] = []
+    seen = {EAST: "", WEST: ""}
+    for sequence, step in enumerate(steps, start=1):
+        if step[0] == "event":
+            _, region, second = step
+            queue = f"{region}#{sequence}"
+            sync_contact(table, region, second, sequence, queue)
+            published.append((second, region, sequence, queue))
+        elif table.in_flight:
+            table.deliver(step[1])
+        for region in (EAST, WEST):
+            read = table.read(region, "c-1")
+            if read is not None:
+                assert read["version"] >= seen[region], "a reader went back in time"
+                seen[region] = read["version"]
+    while table.in_flight:
+        table.deliver(rng.randrange(len(table.in_flight)))
+    if not published:
+        return
+    east, west = table.read(EAST, "c-1"), table.read(WEST, "c-1")
+    assert east == west, "the replicas disagree after replication drained"
+    newest_second = max(second for second, *_ in published)
+    latest = [p for p in published if p[0] == newest_second]
+    assert east["queueName"] in {queue for *_, queue in latest}, "an older LastUpdateTimestamp won"
+    for region in (EAST, WEST):
+        in_region = [p for p in latest if p[1] == region]
+        if in_region and east["handledInRegion"] == region:
+            assert east["queueName"] == max(in_region, key=lambda p: p[2])[3], "an earlier publication won"

@@ -174,10 +174,9 @@ def test_each_region_writes_its_own_item_and_readers_take_the_newest(world):
 
     here = DynamoStore(dynamodb, TABLES, REGION)
     there = DynamoStore(dynamodb, TABLES, "us-west-2")
-    newer = decoded(
-        agent_event(
-            4, T0 + timedelta(seconds=30), status="Break", instance_arn="arn:aws:connect:us-west-2:1:instance/i"
-        )
+    west = "arn:aws:kinesis:us-west-2:123456789012:stream/connectdr-agent-events"
+    newer = decode(
+        Record.of(kinesis_record(agent_event(4, T0 + timedelta(seconds=30), status="Break"), 1, stream=west))
     )
     older = decoded(agent_event(4, T0, status="Available"))
     assert there.put_newer(newer) == WRITTEN and here.put_newer(older) == WRITTEN, "separate items, no conflict"

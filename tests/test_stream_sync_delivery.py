@@ -3,6 +3,7 @@ partial batch responses retried from the lowest failed sequence number, bisectio
 retries; moto behind it, with throttling and crashes injected."""
 
 import random
+from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -130,3 +131,34 @@ def test_a_crash_on_one_record_is_bisected_down_to_that_record(world):
     for agent, (timestamp, _) in agents.items():
         if agent != doomed:
             assert newest(stored(dynamodb, "agent_state", agent))["eventTimestamp"] == timestamp
+
+
+def test_poison_in_bisected_halves_is_dead_lettered_once(world):
+    """A crash bisects batches that also hold poison: each half that brings a poison record back finds its
+    marker, so every poison record reaches the queue exactly once, and only the crashing record is given up."""
+    day = ContactCenterDay(agents=6, seconds=300, seed=11).generate()
+    shards, poison = streams(day, poison_every=3)
+    doomed = agent_id(0)  # its records share a shard with the poison
+
+    def crashing(client):
+        def fail(name, params):
+            if name == "put_item" and params["Item"].get("agentId") == {"S": doomed}:
+                raise RuntimeError("unforeseen")
+            return None
+
+        return Faulty(client, fail)
+
+    backlog = replace(MAPPING, batching_window_seconds=120, max_retries=1)
+    invoke, delivered = lambda_function(world, crashing, None), Counter()
+
+    def counting(batch):
+        delivered.update(record["kinesis"]["sequenceNumber"] for record in batch)
+        return invoke(batch)
+
+    outcome = replay(shards, backlog, counting)
+    assert outcome.bisections > 0
+    assert max(delivered[sequence] for sequence in poison) > 1, "some poison came back in a bisected half"
+    assert {record["kinesis"]["partitionKey"].rsplit("/", 1)[-1] for record in outcome.discarded} == {doomed}
+    _, sqs, queue_url = world
+    letters = drain(sqs, queue_url)
+    assert sorted(letter["sequenceNumber"] for letter in letters) == sorted(poison)

@@ -4,14 +4,17 @@ A message names where the full record lives (stream, shard, sequence number: rea
 while its retention lasts) and carries the payload trimmed to fit, so a record of any size fits one SQS
 message. Sending is idempotent per record across batch retries: Lambda redelivers everything after the
 lowest failed sequence number, poison included. A marker per record in the ledger table (a regional
-DynamoDB table, TTL longer than any record can be retried) is read before sending and written after; a
-record is sent twice only if an invocation dies between its send and its marker. An SQS FIFO queue's
-deduplication would forget after 5 minutes, shorter than retries with the configured attempts can take.
+DynamoDB table, TTL longer than any record can be retried) is read before sending and written after. A
+marker that could not be written is remembered by the container (SentLetters) and written by its next
+invocation instead of sending again; so a record is sent twice only if an invocation dies between its send
+and its marker, or the ledger refuses the marker and the retry runs in another container. An SQS FIFO
+queue's deduplication would forget after 5 minutes, shorter than retries with the configured attempts take.
 """
 
 import contextlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +62,27 @@ class DeadLetter:
         )
 
 
+class SentLetters:
+    """Letters this container sent whose ledger marker is not written yet (bounded, oldest dropped first):
+    a retry of their batch here writes the marker instead of sending them again."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity, self.unmarked = capacity, OrderedDict[str, None]()
+
+    def __contains__(self, ledger_key: str) -> bool:
+        return ledger_key in self.unmarked
+
+    def sent(self, ledger_keys: set[str]) -> None:
+        for key in ledger_keys:
+            self.unmarked[key] = None
+        while len(self.unmarked) > self.capacity:
+            self.unmarked.popitem(last=False)
+
+    def marked(self, ledger_keys: set[str]) -> None:
+        for key in ledger_keys:
+            self.unmarked.pop(key, None)
+
+
 class DeadLetterQueue:
     """SQS for the letters, the ledger table (DynamoDB, low-level client) for sending each only once."""
 
@@ -70,9 +94,11 @@ class DeadLetterQueue:
         ledger_table: str,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        memory: SentLetters | None = None,
     ) -> None:
         self.sqs, self.queue_url, self.dynamodb, self.ledger_table = sqs, queue_url, dynamodb, ledger_table
         self.clock, self.sleep = clock, sleep
+        self.memory = memory if memory is not None else SentLetters()
 
     def send(self, letters: list[DeadLetter]) -> list[DeadLetter]:
         """Dead-letter each record not sent before; returns the letters that could not be sent (or whose
@@ -82,10 +108,14 @@ class DeadLetterQueue:
             already = self._marked([letter.ledger_key for letter in unique])
         except (ClientError, BotoCoreError, LedgerUnavailable):  # retry them later rather than duplicate
             return letters
-        pending = [letter for letter in unique if letter.ledger_key not in already]
+        self.memory.marked(already)
+        unmarked = [letter for letter in unique if letter.ledger_key not in already]
+        pending = [letter for letter in unmarked if letter.ledger_key not in self.memory]
         unsent = {letter.ledger_key for letter in self._send(pending)}
-        with contextlib.suppress(ClientError, BotoCoreError):  # unmarked: a later retry may send them again
-            self._mark([letter for letter in pending if letter.ledger_key not in unsent])
+        sent = {letter.ledger_key for letter in unmarked if letter.ledger_key not in unsent}
+        self.memory.sent(sent)
+        with contextlib.suppress(ClientError, BotoCoreError):  # the memory keeps what stays unmarked
+            self.memory.marked(self._mark([letter for letter in unmarked if letter.ledger_key in sent]))
         return [letter for letter in letters if letter.ledger_key in unsent]
 
     def _marked(self, keys: list[str]) -> set[str]:
@@ -141,8 +171,10 @@ class DeadLetterQueue:
             unsent.extend(chunk[int(failure["Id"])][0] for failure in response.get("Failed", []))
         return unsent
 
-    def _mark(self, letters: list[DeadLetter]) -> None:
+    def _mark(self, letters: list[DeadLetter]) -> set[str]:
+        """Writes the letters' markers; returns the keys marked (a failed request raises)."""
         expires = str(int(self.clock()) + LEDGER_DAYS * 86400)
+        marked: set[str] = set()
         for start in range(0, len(letters), WRITE_LIMIT):
             request = {
                 self.ledger_table: [
@@ -163,3 +195,6 @@ class DeadLetterQueue:
                 if not request:
                     break
                 self.sleep(0.05 * 2**attempt)
+            left = {entry["PutRequest"]["Item"][LEDGER_KEY]["S"] for entry in request.get(self.ledger_table, [])}
+            marked |= {letter.ledger_key for letter in letters[start : start + WRITE_LIMIT]} - left
+        return marked

@@ -15,15 +15,23 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from dead_letters import DeadLetter, DeadLetterQueue
+from dead_letters import DeadLetter, DeadLetterQueue, SentLetters
 from records import Record, coalesce, decode_batch
 from writer import DynamoStore, VersionCache, apply_changes
 
-RETRIES = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
-RESERVE_MILLIS = 5_000
-"""Time left when writing stops; the rest is reported as failures instead of the invocation timing out."""
+ATTEMPTS, CONNECT_SECONDS, READ_SECONDS = 4, 1, 2
+RETRIES = Config(
+    retries={"mode": "standard", "max_attempts": ATTEMPTS}, connect_timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS
+)
+LONGEST_CALL_SECONDS = ATTEMPTS * (CONNECT_SECONDS + READ_SECONDS) + sum(min(2**i, 20) for i in range(ATTEMPTS - 1))
+"""One call with every attempt timing out and standard mode's longest backoff (2^i s) before each retry."""
+RESERVE_MILLIS = (LONGEST_CALL_SECONDS + 3) * 1000
+"""Time left when writing (and dead-lettering) stops: a call started just above it still ends before the
+timeout, and the rest is reported as failures instead of the invocation timing out."""
 CACHE = VersionCache()
 """Lives as long as the container: redelivered records it knows to be stale cost no request."""
+SENT = SentLetters()
+"""Lives as long as the container: a letter sent whose marker failed is not sent again by a retry here."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,8 @@ def process(
     letters += [
         DeadLetter(record, reason, "rejected") for change, reason in result.rejected for record in change.records
     ]
-    unsent = dead_letters.send(letters) if letters else []
+    # dead-lettering is a ledger read, a send and a marker: not started when short of time (retried instead)
+    unsent = (letters if out_of_time() else dead_letters.send(letters)) if letters else []
     failed = [record for change in result.failed for record in change.records] + [letter.record for letter in unsent]
     summary = BatchSummary(
         records=len(records),
@@ -81,7 +90,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     dynamodb = _client("dynamodb")
     tables = {"contacts": os.environ["CONTACTS_TABLE"], "agent_state": os.environ["AGENT_STATE_TABLE"]}
     queue = DeadLetterQueue(
-        _client("sqs"), os.environ["DEAD_LETTER_QUEUE_URL"], dynamodb, os.environ["DEAD_LETTER_LEDGER_TABLE"]
+        _client("sqs"),
+        os.environ["DEAD_LETTER_QUEUE_URL"],
+        dynamodb,
+        os.environ["DEAD_LETTER_LEDGER_TABLE"],
+        memory=SENT,
     )
     response, summary = process(
         event,

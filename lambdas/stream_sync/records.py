@@ -7,7 +7,7 @@ with the reason in words, and goes to the dead-letter queue while the rest of th
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from items import (
@@ -22,6 +22,7 @@ from items import (
 
 AGENT_EVENT_TYPES = ("LOGIN", "LOGOUT", "STATE_CHANGE", "HEART_BEAT")
 UNDECODABLE, UNUSABLE, TOO_LARGE = "undecodable", "unusable", "too-large"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class Unusable(ValueError):
@@ -83,7 +84,7 @@ class Poison:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A well-formed record that carries no state change (HEART_BEAT)."""
+    """A well-formed record that carries no state change (HEART_BEAT, a configuration change while Offline)."""
 
     record: Record
 
@@ -123,7 +124,8 @@ def _epoch_millis(name: str, timestamp: str) -> int:
         moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     except ValueError:
         raise Unusable(f"{name} {timestamp[:40]!r} is not an ISO 8601 timestamp") from None
-    millis = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+    # whole milliseconds by integer arithmetic: a float of epoch seconds times 1000 can land just below
+    millis = ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - EPOCH) // timedelta(milliseconds=1)
     if not 0 <= millis < 10**15:
         raise Unusable(f"{name} {timestamp[:40]!r} is out of range")
     return millis
@@ -134,9 +136,21 @@ def version_of(name: str, timestamp: str, tiebreak: str) -> str:
     return f"{_epoch_millis(name, timestamp):015d}#{tiebreak}"
 
 
+def _stream_position(sequence_number: str) -> str:
+    """A sequence number sortable as a string: its length first (Kinesis's are decimal, up to 129 digits)."""
+    return f"{len(sequence_number):03d}{sequence_number}"
+
+
 def _region_of(arn: Any) -> str | None:
     parts = arn.split(":") if isinstance(arn, str) else []
     return parts[3] if len(parts) > 3 and parts[3] else None
+
+
+def _emitting_region(body: dict[str, Any], record: Record) -> str | None:
+    """The region whose instance published the record: its stream's (only that instance writes to it). An
+    agent event's InstanceARN names where the agent's account was created, which with Global Resiliency
+    need not be where the agent works; it is used only when the stream is unknown."""
+    return _region_of(record.stream) or _region_of(body.get("InstanceARN"))
 
 
 def _present(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -159,9 +173,9 @@ def _contact_change(body: dict[str, Any], record: Record) -> Change:
         "lastUpdateTimestamp": updated,
         "agentArn": _optional_text(agent, "ARN"),
         "queueName": _optional_text(queue, "Name"),
-        "handledInRegion": _region_of(body.get("InstanceARN")),
+        "handledInRegion": _emitting_region(body, record),
     }
-    version = version_of("LastUpdateTimestamp", updated, record.sequence_number.zfill(64))
+    version = version_of("LastUpdateTimestamp", updated, _stream_position(record.sequence_number))
     return Change(CONTACTS, contact_id, version, _present(attributes), (record,))
 
 
@@ -177,14 +191,26 @@ def _agent_contact(contact: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def _unchanged_while_offline(body: dict[str, Any]) -> bool:
+    """A STATE_CHANGE that shows the agent Offline with no contacts, before and after: a configuration change
+    (routing profile, queues, ...), which Connect also publishes for an agent who signed out (the CCP sets
+    Offline at logout). It cannot tell whether the agent is signed in, so it must not replace the state."""
+    current, previous = _mapping(body.get("CurrentAgentSnapshot")), _mapping(body.get("PreviousAgentSnapshot"))
+    status = _mapping(current.get("AgentStatus"))
+    if status.get("Type") != "OFFLINE" or current.get("Contacts") or previous.get("Contacts"):
+        return False
+    return _mapping(previous.get("AgentStatus")) == status
+
+
 def _agent_change(body: dict[str, Any], record: Record) -> Change | Skipped:
     """An agent event. `status` is AgentStatus.Name, the status the agent chose in the CCP (Available,
     Break, ...); `contacts` are the snapshot's contacts with their own states (CONNECTING, CONNECTED,
-    ENDED = after-contact work, ...); `signedIn` is false after LOGOUT."""
+    ENDED = after-contact work, ...); `signedIn` is false after LOGOUT, until the next LOGIN or change of
+    status or contacts (a configuration change of an agent Offline before and after is skipped)."""
     event_type = _text(body, "EventType")
     if event_type not in AGENT_EVENT_TYPES:
         raise Unusable(f"EventType {event_type[:40]!r} is not one of {', '.join(AGENT_EVENT_TYPES)}")
-    if event_type == "HEART_BEAT":
+    if event_type == "HEART_BEAT" or (event_type == "STATE_CHANGE" and _unchanged_while_offline(body)):
         return Skipped(record)
     agent_arn = _text(body, "AgentARN")
     agent_id = _key("AgentARN", agent_arn.rsplit("/", 1)[-1])
@@ -205,7 +231,7 @@ def _agent_change(body: dict[str, Any], record: Record) -> Change | Skipped:
         "routingProfile": _optional_text(_mapping(configuration.get("RoutingProfile")), "Name"),
         "lastEventType": event_type,
         "eventTimestamp": timestamp,
-        "activeRegion": _region_of(body.get("InstanceARN")),
+        "activeRegion": _emitting_region(body, record),
     }
     version = version_of("EventTimestamp", timestamp, _text(body, "EventId"))
     return Change(AGENT_STATE, agent_id, version, _present(attributes), (record,))
