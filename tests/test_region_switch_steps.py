@@ -429,3 +429,27 @@ def test_the_handler_reads_its_settings_from_the_environment(monkeypatch):
     }.items():
         monkeypatch.setenv(key, value)
     assert handler.settings() == SETTINGS
+
+
+def test_a_writer_that_keeps_racing_fails_the_invocation_for_a_retry_and_writes_nothing(world):
+    ports, stubs, table = world
+    stubs["cloudwatch"].add_response("describe_alarms", health("OK"))
+    real_put, rivals = table.put_item, []
+
+    def always_changed(**kwargs):
+        rivals.append(len(rivals))
+        put_desired(table, program_versioned({**DOCUMENT, "note": f"rival write {len(rivals)}"}))
+        return real_put(**kwargs)
+
+    ports.table = type("Racing", (), {"get_item": table.get_item, "put_item": staticmethod(always_changed)})()
+    with pytest.raises(step_module.NotYet, match="the desired item changed 3 times while this step wrote it"):
+        step_module.force_here(ports, SETTINGS, "x")
+    assert stored(table)["override"] == {"mode": "none", "region": None} and len(rivals) == 3
+
+
+def test_no_desired_item_is_a_refusal_that_says_which_item(world):
+    ports, stubs, table = world
+    table.delete_item(Key={"pk": "traffic", "sk": "desired"})
+    stubs["cloudwatch"].add_response("describe_alarms", health("OK"))
+    with pytest.raises(desired.Refused, match=r"no desired split item \(pk=traffic, sk=desired\)"):
+        step_module.force_here(ports, SETTINGS, "x")
