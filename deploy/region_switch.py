@@ -202,9 +202,23 @@ def evaluation(clients: dict[str, Any], plan_arn: str) -> dict[str, Any] | str:
     return "; ".join(problems)
 
 
+def presence(clients: dict[str, Any], plan_arn: str) -> dict[str, str]:
+    """Whether each region's data plane has the plan (GetPlanInRegion), and which version: an execution can only be
+    started where it is."""
+    found = {}
+    for region, client in clients.items():
+        try:
+            plan = client.get_plan_in_region(arn=plan_arn).get("plan", {})
+            found[region] = f"version {plan.get('version', '?')}"
+        except (ClientError, BotoCoreError) as error:
+            found[region] = _unavailable(error)
+    return found
+
+
 def plan_status(clients: dict[str, Any], plan_arn: str) -> dict[str, Any]:
     return {
         "plan": plan_arn,
+        "inRegions": presence(clients, plan_arn),
         "evaluation": evaluation(clients, plan_arn),
         "executions": last_executions(clients, plan_arn),
     }

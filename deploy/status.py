@@ -99,6 +99,7 @@ def print_region_switch(plan: dict[str, Any], out: TextIO) -> None:
     else:
         warnings, judged = [], f"evaluation {evaluation}"
     print(f"region switch plan:  {plan['plan']} ({judged})", file=out)
+    print("  in " + ", ".join(f"{region}: {state}" for region, state in plan["inRegions"].items()), file=out)
     for warning in warnings:
         print(f"  warning: {warning}", file=out)
     executions = plan["executions"]

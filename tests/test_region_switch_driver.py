@@ -376,8 +376,24 @@ def warning(step: str, status: str, message: str) -> dict:
     }
 
 
+def plan_in_region(version: str) -> dict:
+    plan = {
+        "arn": PLAN,
+        "workflows": [{"workflowTargetAction": "activate"}, {"workflowTargetAction": "deactivate"}],
+        "executionRole": "arn:aws:iam::123456789012:role/region-switch-execution-role",
+        "name": "connectdr-acme-care",
+        "regions": [EAST, WEST],
+        "recoveryApproach": "activeActive",
+        "owner": "123456789012",
+        "version": version,
+    }
+    return {"plan": plan}
+
+
 def test_status_merges_the_executions_both_regions_list_and_shows_the_evaluation():
     (east, east_stub), (west, west_stub) = stubbed("arc-region-switch", EAST), stubbed("arc-region-switch", WEST)
+    east_stub.add_response("get_plan_in_region", plan_in_region("3"), {"arn": PLAN})
+    west_stub.add_client_error("get_plan_in_region", "ResourceNotFoundException", "no such plan")
     east_stub.add_response(
         "get_plan_evaluation_status",
         {
@@ -396,10 +412,16 @@ def test_status_merges_the_executions_both_regions_list_and_shows_the_evaluation
     assert status["evaluation"]["state"] == "actionRequired"
     assert status["evaluation"]["warnings"] == ["force-calls-here: role cannot invoke"]
     assert [run["id"] for run in status["executions"]] == [BACK, AWAY]
+    assert status["inRegions"] == {
+        EAST: "version 3",
+        WEST: "unavailable (GetPlanInRegion: ResourceNotFoundException: no such plan)",
+    }
 
 
 def test_status_says_what_it_could_not_read_instead_of_failing():
     (east, east_stub), (west, west_stub) = stubbed("arc-region-switch", EAST), stubbed("arc-region-switch", WEST)
+    for stub in (east_stub, west_stub):
+        stub.add_response("get_plan_in_region", plan_in_region("3"))
     east_stub.add_client_error("get_plan_evaluation_status", "AccessDeniedException", "no")
     west_stub.add_client_error("get_plan_evaluation_status", "AccessDeniedException", "no")
     east_stub.add_client_error("list_plan_executions", "AccessDeniedException", "no")
@@ -410,6 +432,9 @@ def test_status_says_what_it_could_not_read_instead_of_failing():
 
 
 class StatusSwitch:
+    def get_plan_in_region(self, arn):
+        return plan_in_region("3")
+
     def get_plan_evaluation_status(self, planArn):
         return {"evaluationState": "passed", "warnings": []}
 
@@ -430,6 +455,7 @@ def test_status_shows_the_plan_only_when_there_is_one(capsys):
     code, out, err = main(capsys, ["status"], with_plan(), cloud)
     assert (code, err) == (0, "")
     assert f"region switch plan:  {PLAN} (evaluation passed, 0 warning(s))" in out
+    assert "  in us-east-1: version 3, us-west-2: version 3" in out
     assert f"  2026-11-09 02:00:00+00:00  deactivate us-east-1  graceful  completed  ({AWAY})" in out
     code, out, err = main(capsys, ["status", "--json"], OUTPUTS, cloud)
     assert code == 0 and "regionSwitch" not in json.loads(out)
