@@ -130,7 +130,7 @@ def _run_plan(
     """Start one execution in `region` and follow it; one that stopped or outlived the timeout is canceled, so
     the plan is free for the next execution."""
     execution_id = start_execution(client, targets.plan_arn, target, action, f"connectdr drill: {action} {target}")
-    execution = Execution(targets.plan_arn, execution_id, region, action, target)
+    execution = Execution(targets.plan_arn, execution_id, region)
     say(f"plan execution {execution_id}: {action} {target}, running in {region}")
     follow(
         client, execution, timeout_seconds=timeout_seconds, poll_seconds=poll_seconds, say=say, clock=clock, sleep=sleep

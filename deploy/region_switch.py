@@ -9,7 +9,7 @@ driver never approves a step: approvals stay with the people the plan names.
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -33,15 +33,12 @@ def activating_region(action: str, target: str, regions: tuple[str, str]) -> str
 
 @dataclass
 class Execution:
-    """One execution as followed: where it runs, its final (or last seen) state, and the lines it produced."""
+    """One execution as followed: where it runs and its final (or last seen) state."""
 
     plan_arn: str
     execution_id: str
     region: str
-    action: str
-    target: str
     state: str = "pending"
-    lines: list[str] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -115,31 +112,25 @@ def follow(
     seen: set[str] = set()
     hinted: set[str] = set()
     started = clock()
-
-    def tell(line: str) -> None:
-        execution.lines.append(line)
-        say(line)
-
     while True:
         response = client.get_plan_execution(planArn=execution.plan_arn, executionId=execution.execution_id)
         execution.state = response.get("executionState", "unknown")
         for line in new_events(client, execution, seen):
-            tell(line)
+            say(line)
         for step in response.get("stepStates", []):
             if step.get("status") == "pendingApproval" and step.get("name") not in hinted:
                 hinted.add(step["name"])
-                tell(approval_hint(execution, step["name"]))
+                say(approval_hint(execution, step["name"]))
         if execution.state in ENDED or execution.state in STOPPED:
             return execution
         if clock() - started > timeout_seconds:
-            tell(f"still {execution.state} after {timeout_seconds:.0f} s")
+            say(f"still {execution.state} after {timeout_seconds:.0f} s")
             return execution
         sleep(poll_seconds)
 
 
 def cancel(client: Any, execution: Execution, why: str) -> None:
     client.cancel_plan_execution(planArn=execution.plan_arn, executionId=execution.execution_id, comment=why[:1024])
-    execution.lines.append(f"canceled: {why}")
 
 
 def _unavailable(error: Exception) -> str:

@@ -5,6 +5,7 @@ instance's replication status as this region reports it, each global table here 
 region, and this region's stream consumer keeping up with Connect's streams.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -62,7 +63,7 @@ def consumer_lag(cloudwatch: Any, targets: CheckTargets, now: datetime) -> Check
     return ("stream consumer", worst <= targets.iterator_age_limit_ms, f"iterator age up to {worst / 1000:.1f} s")
 
 
-def guarded(name: str, run: Any) -> Check:
+def guarded(name: str, run: Callable[[], Check]) -> Check:
     """A call AWS refuses (access denied, throttled past retries) is a failed check naming the call."""
     try:
         return run()
