@@ -132,9 +132,20 @@ def _run_plan(
     execution_id = start_execution(client, targets.plan_arn, target, action, f"connectdr drill: {action} {target}")
     execution = Execution(targets.plan_arn, execution_id, region)
     say(f"plan execution {execution_id}: {action} {target}, running in {region}")
-    follow(
-        client, execution, timeout_seconds=timeout_seconds, poll_seconds=poll_seconds, say=say, clock=clock, sleep=sleep
-    )
+    try:
+        follow(
+            client,
+            execution,
+            timeout_seconds=timeout_seconds,
+            poll_seconds=poll_seconds,
+            say=say,
+            clock=clock,
+            sleep=sleep,
+        )
+    except KeyboardInterrupt:  # the plan would run on alone: stop it, and let the interrupt end the command
+        cancel(client, execution, f"connectdr drill interrupted during {action} {target}")
+        say(f"plan execution {execution_id} canceled (interrupted); `deploy status` shows where the calls are")
+        raise
     if execution.state not in ENDED:
         cancel(client, execution, f"connectdr drill: {action} {target} was {execution.state}")
         say(f"plan execution {execution_id} canceled: it was {execution.state}")

@@ -459,3 +459,20 @@ def test_status_shows_the_plan_only_when_there_is_one(capsys):
     assert f"  2026-11-09 02:00:00+00:00  deactivate us-east-1  graceful  completed  ({AWAY})" in out
     code, out, err = main(capsys, ["status", "--json"], OUTPUTS, cloud)
     assert code == 0 and "regionSwitch" not in json.loads(out)
+
+
+def test_an_interrupted_drill_cancels_the_running_execution(world):
+    drill, stubs, said = world
+    west = stubs[WEST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("get_plan_execution", execution(AWAY, "inProgress"))
+    west.add_response("list_plan_execution_events", events())
+    west.add_response("cancel_plan_execution", {}, {"planArn": PLAN, "executionId": AWAY, "comment": ANY})
+
+    def interrupted(_seconds):
+        raise KeyboardInterrupt
+
+    drill["sleep"] = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        run(drill)
+    assert said[-1] == f"plan execution {AWAY} canceled (interrupted); `deploy status` shows where the calls are"
