@@ -16,6 +16,7 @@ from components.observability import Observability, ObservabilityArgs
 from components.primary_link import PrimaryLink
 from components.providers import cloud_providers
 from components.recordings_replication import RecordingsReplication, RecordingsReplicationArgs, RecordingsSide
+from components.region_switch import RegionSwitchPlan, RegionSwitchPlanArgs
 from components.regional_data_plane import RegionalDataPlane, RegionalDataPlaneArgs
 from components.table_refs import TableRefs
 from config import load_stack_config
@@ -83,6 +84,13 @@ else:
         ),
         providers,
     )
+    if data_plane.region_switch_function_arn is not None:  # one plan for both regions, once both functions exist
+        plan = RegionSwitchPlan(
+            "region-switch",
+            RegionSwitchPlanArgs.from_config(cfg, link, data_plane.region_switch_function_arn),
+            providers,
+        )
+        pulumi.export("regionSwitchPlanArn", plan.plan_arn)
 network = NetworkLeg(
     "network", NetworkLegArgs.from_config(cfg, link.gcp_network_id, loaded.preshared_keys, zone_names), providers
 )

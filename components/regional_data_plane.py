@@ -11,6 +11,7 @@ from components.failover import FailoverArgs, build_failover
 from components.primary_link import PrimaryLink
 from components.recordings import RecordingsArgs, build_recordings
 from components.region_context import RegionContext
+from components.region_switch import RegionSwitchStepsArgs, build_region_switch_steps
 from components.table_refs import TableRefs
 from config.operations import DataSync, Failover, Recordings
 from config.stack import StackConfig
@@ -59,7 +60,8 @@ class RegionalDataPlaneArgs:
 class RegionalDataPlane(pulumi.ComponentResource):
     """Per region: the alert topic; Kinesis streams for contact trace records and agent events attached to
     the region's instance and drained by stream_sync into the global tables, with lag alarms; the
-    failover controller with the health alarms it acts on; and the call recordings bucket."""
+    failover controller with the health alarms it acts on; the Region switch plan's step function when the plan is
+    enabled (`failover.regionSwitch`); and the call recordings bucket."""
 
     alert_topic_arn: pulumi.Output[str]
     consumer_name: pulumi.Output[str]
@@ -67,6 +69,7 @@ class RegionalDataPlane(pulumi.ComponentResource):
     health_alarm_name: pulumi.Output[str]
     recordings_bucket: pulumi.Output[str]
     recordings_key_arn: pulumi.Output[str]
+    region_switch_function_arn: pulumi.Output[str] | None
     stream_names: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: RegionalDataPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -93,6 +96,17 @@ class RegionalDataPlane(pulumi.ComponentResource):
             ),
             self,
         )
+        self.region_switch_function_arn = None
+        if args.failover.region_switch.enabled:
+            steps = RegionSwitchStepsArgs(
+                context=context,
+                controller=failover.controller,
+                health_alarm_name=failover.health_alarm.alarm_name,
+                tdg_arns=args.tdg_arns,
+                consumer_name=sync.consumer.name,
+                iterator_age_limit_ms=args.data_sync.iterator_age_alarm_seconds * 1000,
+            )
+            self.region_switch_function_arn = build_region_switch_steps(f"{name}-region-switch", steps, self).arn
         recordings = build_recordings(f"{name}-recordings", RecordingsArgs(context, args.recordings), self)
         self.recordings_bucket = recordings.versioned_bucket_name
         self.recordings_key_arn = recordings.key.arn
@@ -110,5 +124,6 @@ class RegionalDataPlane(pulumi.ComponentResource):
                 "stream_names": self.stream_names,
                 "recordings_bucket": self.recordings_bucket,
                 "recordings_key_arn": self.recordings_key_arn,
+                "region_switch_function_arn": self.region_switch_function_arn,
             }
         )

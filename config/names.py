@@ -6,6 +6,7 @@ built from fixed logical names (auto-named roles, queues, rules) do not depend o
 on the plan. Resource names (Pulumi's logical names) built from Connect names must not collide either.
 """
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -19,7 +20,8 @@ CUSTOMER_LOOKUP = "-customer-lookup"
 STREAM_SYNC = "-stream-sync"
 FAILOVER_CONTROLLER = "-failover-controller"
 REGION_HEALTH = "-region-health"
-FUNCTION_SUFFIXES = (CUSTOMER_LOOKUP, STREAM_SYNC, FAILOVER_CONTROLLER)
+REGION_SWITCH = "-region-switch"
+FUNCTION_SUFFIXES = (CUSTOMER_LOOKUP, STREAM_SYNC, FAILOVER_CONTROLLER, REGION_SWITCH)
 TABLE_SUFFIXES = ("-contacts", "-agent_state", "-customers", "-config")
 LOG_GROUP_PREFIX = "/aws/lambda/"
 ACCOUNT_ID_LENGTH = 12
@@ -34,6 +36,8 @@ DYNAMODB_TABLE_LIMIT = 255
 ALARM_NAME_LIMIT = 255
 DASHBOARD_NAME_LIMIT = 255
 BUCKET_NAME_LIMIT = 63
+PLAN_NAME_LIMIT = 32
+PLAN_NAME_HASH = 6
 
 
 def name_prefix(alias: str) -> str:
@@ -51,6 +55,15 @@ def recordings_bucket_name(prefix: str, region: str, account_id: str) -> str:
     requires, and the prefix gives way when too long."""
     suffix = f"-rec-{region}-{account_id}"
     return f"{prefix.lower()[: BUCKET_NAME_LIMIT - len(suffix)].rstrip('-')}{suffix}"
+
+
+def region_switch_plan_name(prefix: str) -> str:
+    """The Region switch plan's name (at most 32 letters, digits and inner hyphens): the prefix, or its start
+    and a digest of all of it when longer, so two deployments whose aliases share a long start differ."""
+    if len(prefix) <= PLAN_NAME_LIMIT:
+        return prefix
+    digest = hashlib.sha256(prefix.encode()).hexdigest()[:PLAN_NAME_HASH]
+    return f"{prefix[: PLAN_NAME_LIMIT - PLAN_NAME_HASH - 1].rstrip('-')}-{digest}"
 
 
 def derived_names(alias: str, regions: tuple[str, str]) -> list[tuple[str, str, int]]:

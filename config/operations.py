@@ -1,5 +1,6 @@
 """Operational tuning: data sync, failover controller, alarms, recordings and alerts."""
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -71,6 +72,51 @@ class Override(ConfigModel):
         return self
 
 
+IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]{1,512})$")
+
+
+class RegionSwitchApproval(ConfigModel):
+    """Who approves a Region switch execution before it moves calls: IAM roles or users allowed to assume the
+    plan's approval role. No approvers: the plan has no approval step."""
+
+    approvers: Annotated[list[str], Field(max_length=20)] = []
+    timeout_minutes: Annotated[int, Field(ge=1, le=1440)] = 60
+
+    @field_validator("approvers")
+    @classmethod
+    def _principal_arns(cls, approvers: list[str]) -> list[str]:
+        wrong = [arn for arn in approvers if not IAM_PRINCIPAL_ARN.match(arn)]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(repr(arn) for arn in wrong)}: each approver must be the ARN of an IAM role or user "
+                "(arn:aws:iam::<12-digit account>:role/<name> or :user/<name>) or of an account (:root)"
+            )
+        if len(set(approvers)) != len(approvers):
+            raise ValueError("each approver may be listed only once")
+        return approvers
+
+
+class RegionSwitchTriggers(ConfigModel):
+    """Start the plan when a region's health alarm is in ALARM (off: the failover controller already acts on
+    the same alarms within seconds; see README, Region switch)."""
+
+    enabled: bool = False
+    min_delay_minutes_between_executions: Annotated[int, Field(ge=1, le=10080)] = 60
+
+
+class RegionSwitch(ConfigModel):
+    """An ARC Region switch plan that drives the failover controller: deactivating a region forces all calls
+    to the other through an override in the desired item; activating it clears that override."""
+
+    enabled: bool = False
+    approval: RegionSwitchApproval = RegionSwitchApproval()
+    triggers: RegionSwitchTriggers = RegionSwitchTriggers()
+    await_timeout_minutes: Annotated[int, Field(ge=5, le=1440)] = 20
+    """How long the plan waits for GetTrafficDistribution to show the split (failback may wait for the
+    controller's hysteresis and cooldown)."""
+    recovery_time_objective_minutes: Annotated[int, Field(ge=1, le=10080)] = 15
+
+
 class Failover(ConfigModel):
     """How the controller decides: hysteresis before failback, cooldown after each failover, and which
     region's controller acts when neither can see the other (the tie-breaker: `source` or `replica`)."""
@@ -80,6 +126,7 @@ class Failover(ConfigModel):
     tie_breaker: Literal["source", "replica"] = "source"
     alarms: HealthAlarms = HealthAlarms()
     override: Override = Override()
+    region_switch: RegionSwitch = RegionSwitch()
 
 
 class Recordings(ConfigModel):

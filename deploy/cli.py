@@ -163,6 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
     drill = commands.add_parser("drill", parents=[pair], help="shift all traffic away from a region, time it, restore")
     drill.add_argument("--away-from", required=True, metavar="REGION")
     drill.add_argument("--timeout", type=positive_seconds, default=600, metavar="SECONDS")
+    drill.add_argument(
+        "--via-plan",
+        action="store_true",
+        help="run the Region switch plan (deactivate, then activate the region) instead of writing the override",
+    )
     drill.add_argument("--json", action="store_true")
     drill.set_defaults(handler=command_drill)
 

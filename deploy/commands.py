@@ -13,12 +13,13 @@ from typing import Any, TextIO
 from config import ConfigError
 from deploy.backend import RunOptions, StackOperations
 from deploy.cloud import CloudClients
-from deploy.deployment import RoleOutputs, load_deployment
-from deploy.drill import DrillTargets, run_drill
+from deploy.deployment import Deployment, RoleOutputs, load_deployment
+from deploy.drill import DrillReport, DrillTargets, PlanDrillTargets, run_drill, run_drill_via_plan
 from deploy.errors import DriverError, ExitCode, problems_error
 from deploy.lifecycle import confirm_destroy, run_lifecycle, unattended_destroy
 from deploy.outputs_cache import CachedOutputs
 from deploy.plan import load_offline_stacks, plan_stacks
+from deploy.region_switch import SERVICE
 from deploy.render import to_json, to_mermaid, to_text
 from deploy.split import check_split, parse_assignments, run_split
 from deploy.split_direct import find_targets, run_split_direct
@@ -186,14 +187,17 @@ def command_drill(ctx: Context) -> int:
             f"--away-from {args.away_from}: must be one of {', '.join(deployment.regions)}", ExitCode.USAGE
         )
     receiving = deployment.other(args.away_from)
-    targets = DrillTargets(deployment.controllers[receiving], deployment.health_alarm, deployment.default_tdg_arn)
-    report = run_drill(
-        args.away_from, ctx.cloud.ports(receiving, deployment.config_table), targets, timeout_seconds=args.timeout
-    )
+    if args.via_plan:
+        report = _drill_via_plan(ctx, deployment, receiving)
+    else:
+        targets = DrillTargets(deployment.controllers[receiving], deployment.health_alarm, deployment.default_tdg_arn)
+        report = run_drill(
+            args.away_from, ctx.cloud.ports(receiving, deployment.config_table), targets, timeout_seconds=args.timeout
+        )
     if args.json:
         print(json.dumps(report.__dict__, indent=2), file=ctx.out)
     else:
-        for step in report.steps:
+        for step in [] if args.via_plan else report.steps:  # the plan's steps were printed as they happened
             print(f"  {step}", file=ctx.out)
         print(
             f"drill: away from {report.away_from} in {report.shifted_after_seconds:.1f} s, "
@@ -201,6 +205,27 @@ def command_drill(ctx: Context) -> int:
             file=ctx.out,
         )
     return ExitCode.OK
+
+
+def _drill_via_plan(ctx: Context, deployment: Deployment, receiving: str) -> DrillReport:
+    """The drill through the Region switch plan; its steps print as they happen (unless --json)."""
+    if deployment.region_switch_plan is None:
+        raise DriverError(
+            "drill --via-plan: the secondary stack has no Region switch plan (output regionSwitchPlanArn): set "
+            "failover.regionSwitch.enabled in Pulumi.yaml and run `python -m deploy up`",
+            ExitCode.ENVIRONMENT,
+        )
+    targets = PlanDrillTargets(deployment.region_switch_plan, deployment.health_alarm, deployment.default_tdg_arn)
+    switch = {region: ctx.cloud.client(SERVICE, region) for region in deployment.regions}
+    say = (lambda _line: None) if ctx.args.json else (lambda line: print(f"  {line}", file=ctx.out, flush=True))
+    return run_drill_via_plan(
+        ctx.args.away_from,
+        ctx.cloud.ports(receiving, deployment.config_table),
+        switch,
+        targets,
+        timeout_seconds=ctx.args.timeout,
+        say=say,
+    )
 
 
 def command_verify(ctx: Context) -> int:

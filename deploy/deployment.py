@@ -6,6 +6,7 @@ from typing import Any
 from deploy.backend import StackBackend
 from deploy.errors import DriverError, ExitCode
 from deploy.outputs_cache import save_outputs
+from deploy.region_switch import PLAN_OUTPUT
 from deploy.stack_pair import StackPair
 
 
@@ -20,6 +21,8 @@ class Deployment:
     health_alarm: str
     controllers: dict[str, str]
     consumers: dict[str, str]
+    region_switch_plan: str | None = None
+    """The Region switch plan's ARN (secondary stack output), when `failover.regionSwitch` is enabled."""
 
     @property
     def regions(self) -> tuple[str, str]:
@@ -76,4 +79,5 @@ def load_deployment(backend: StackBackend) -> Deployment:
             source: need(primary, "primary", "streamSyncConsumer"),
             replica: need(secondary, "secondary", "streamSyncConsumer"),
         },
+        region_switch_plan=secondary.get(PLAN_OUTPUT),
     )

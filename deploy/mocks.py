@@ -117,6 +117,12 @@ def _kms_key(name: str, state: State, mocks: "CloudMocks") -> State:
     return {"keyId": key_id, "arn": mocks.arn(state, "kms", f"key/{key_id}")}
 
 
+def _region_switch_plan(name: str, state: State, mocks: "CloudMocks") -> State:
+    """Plan ARNs name no region (Region switch keeps plans in its control plane) and end in a 6-character id."""
+    plan = state.get("name", name)
+    return {"arn": f"arn:aws:arc-region-switch::{ACCOUNT_ID}:plan/{plan}:{stable_uuid('plan', plan)[:6]}"}
+
+
 def _dynamic(name: str, state: State, mocks: "CloudMocks") -> State:
     """Dynamic providers: what their create() returns, shaped from their inputs (snake_case, as declared)."""
     region = state.get("source_region") or state.get("region") or mocks.region
@@ -152,6 +158,7 @@ OUTPUTS: Mapping[str, Outputs] = {
     "aws:s3/bucket:Bucket": _s3_bucket,
     "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:sns/topic:Topic": _sns_topic,
+    "aws:arcregionswitch/plan:Plan": _region_switch_plan,
     "gcp:compute/interconnectAttachment:InterconnectAttachment": _interconnect_attachment,
 }
 

@@ -1,4 +1,5 @@
-"""`status`: desired vs effective split, region health, replication, and the controllers' last decisions."""
+"""`status`: desired vs effective split, region health, replication, the controllers' last decisions, and the
+Region switch plan with its last executions when the plan is enabled."""
 
 import json
 import sys
@@ -11,6 +12,7 @@ from connect.desired_split import telephony_in_force
 from deploy.backend import StackBackend
 from deploy.cloud import CloudClients
 from deploy.deployment import Deployment, load_deployment
+from deploy.region_switch import SERVICE, plan_status
 from deploy.traffic_ops import effective_telephony, read_desired, region_health
 
 DECISIONS_SHOWN = 5
@@ -77,7 +79,41 @@ def collect_status(backend: StackBackend, cloud: CloudClients) -> dict[str, Any]
         },
         "replication": replication_state(cloud, deployment),
         "decisions": {r: last_decisions(cloud, deployment, r) for r in deployment.regions},
+        **region_switch_status(cloud, deployment),
     }
+
+
+def region_switch_status(cloud: CloudClients, deployment: Deployment) -> dict[str, Any]:
+    """`regionSwitch` (plan, evaluation, last executions) when the deployment has a plan; nothing otherwise."""
+    if deployment.region_switch_plan is None:
+        return {}
+    clients = {region: cloud.client(SERVICE, region) for region in deployment.regions}
+    return {"regionSwitch": plan_status(clients, deployment.region_switch_plan)}
+
+
+def print_region_switch(plan: dict[str, Any], out: TextIO) -> None:
+    evaluation = plan["evaluation"]
+    if isinstance(evaluation, dict):
+        warnings = evaluation["warnings"]
+        judged = f"evaluation {evaluation['state']}, {len(warnings)} warning(s)"
+    else:
+        warnings, judged = [], f"evaluation {evaluation}"
+    print(f"region switch plan:  {plan['plan']} ({judged})", file=out)
+    print("  in " + ", ".join(f"{region}: {state}" for region, state in plan["inRegions"].items()), file=out)
+    for warning in warnings:
+        print(f"  warning: {warning}", file=out)
+    executions = plan["executions"]
+    print("last plan executions:", file=out)
+    if isinstance(executions, str):
+        print(f"  {executions}", file=out)
+        return
+    if not executions:
+        print("  none", file=out)
+    for run in executions:
+        print(
+            f"  {run['started']}  {run['action']:<10} {run['region']}  {run['mode']}  {run['state']}  ({run['id']})",
+            file=out,
+        )
 
 
 def run_status(backend: StackBackend, cloud: CloudClients, *, as_json: bool = False, out: TextIO = sys.stdout) -> int:
@@ -102,4 +138,6 @@ def run_status(backend: StackBackend, cloud: CloudClients, *, as_json: bool = Fa
             print(f"  {decisions}", file=out)
         for decision in decisions if isinstance(decisions, list) else []:
             print(f"  {decision['at']}  {decision['action']:<9} {decision['reason']}", file=out)
+    if "regionSwitch" in status:
+        print_region_switch(status["regionSwitch"], out)
     return 0
