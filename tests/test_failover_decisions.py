@@ -381,15 +381,19 @@ def test_follow_the_sun_window_in_force_replaces_the_default():
 
     from desired import parse_desired
 
+    default_arn, group_arn = (
+        f"arn:aws:connect:{EAST}:123456789012:traffic-distribution-group/{uuid}-bbbb-cccc-dddd-eeeeeeeeeeee"
+        for uuid in ("aaaaaaaa", "ffffffff")
+    )
     document = {
         "regions": [EAST, WEST],
         "default": {
-            "arn": DEFAULT,
+            "arn": default_arn,
             "telephony": {EAST: 50, WEST: 50},
             "agents": {EAST: 50, WEST: 50},
             "signIn": {EAST: True, WEST: True},
         },
-        "groups": [{"name": "vip", "arn": GROUP, "telephony": {EAST: 70, WEST: 30}}],
+        "groups": [{"name": "vip", "arn": group_arn, "telephony": {EAST: 70, WEST: 30}}],
         "schedule": [
             {
                 "name": "evenings",
@@ -408,6 +412,6 @@ def test_follow_the_sun_window_in_force_replaces_the_default():
     assert night.window == "evenings" and night.traffic.default.telephony == {EAST: 30, WEST: 70}
     assert night.traffic.default.agents == {EAST: 30, WEST: 70}
     assert (noon.window, noon.traffic.default.telephony) == (None, {EAST: 50, WEST: 50})
-    assert night.traffic.split(GROUP) == Split({EAST: 70, WEST: 30}, {EAST: 70, WEST: 30})
+    assert night.traffic.split(group_arn) == Split({EAST: 70, WEST: 30}, {EAST: 70, WEST: 30})
     failover = run(night.traffic, night.traffic, EAST, Observation(HEALTHY, UNHEALTHY))
     assert not failover.target.carries(WEST), "failover wins over the schedule"

@@ -6,10 +6,11 @@ import json
 
 import pytest
 from conftest import create_config_table, load_lambda
+from failover_lag import LambdaTimeout
 from moto import mock_aws
 
 from bench import fake_aws
-from bench.failover_world import EAST, WEST, World, desired_document
+from bench.failover_world import DEFAULT_ARN, EAST, WEST, World, desired_document
 
 load_lambda("failover_controller")
 from decisions import Settings  # noqa: E402
@@ -57,6 +58,52 @@ def with_desired(change) -> dict:
     return document
 
 
+MALFORMED = {
+    "default without signIn": (lambda d: d["default"].pop("signIn"), "default.signIn"),
+    "group telephony null": (lambda d: d["groups"][0].update(telephony=None), "groups[0].telephony"),
+    "shares not summing to 100": (lambda d: d["default"].update(telephony={EAST: 50, WEST: 40}), "default.telephony"),
+    "share not a multiple of 10": (lambda d: d["default"].update(telephony={EAST: 55, WEST: 45}), "default.telephony"),
+    "force without a region": (lambda d: d.update(override={"mode": "force", "region": None}), "override.region"),
+    "force to a region not replicated": (
+        lambda d: d.update(override={"mode": "force", "region": "eu-west-2"}),
+        "override.region",
+    ),
+    "unknown override mode": (lambda d: d.update(override={"mode": "pause"}), "override.mode"),
+    "window without days": (
+        lambda d: d.update(schedule=[{"name": "w", "startHour": 0, "endHour": 24, "telephony": {EAST: 100, WEST: 0}}]),
+        "schedule[0].days",
+    ),
+    "no regions": (lambda d: d.pop("regions"), "regions"),
+}
+
+
+@pytest.mark.parametrize(("change", "key"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_desired_item_is_alerted_once_audited_and_the_controller_keeps_reporting(world, change, key):
+    """Not a silent wait (a KeyError read as 'no item yet') nor a crash loop that stops the report."""
+    sweep(world, 1)
+    world.write_desired(with_desired(change))
+    world.alarms[EAST].set("ALARM", world.now)
+    sweep(world, 5)
+    assert all(invocation.error is None for invocation in world.log)
+    assert subjects(world, WEST) == ["attention: desired-invalid"], "once, not every minute"
+    message = json.loads(world.sns[WEST].published[0]["Message"])
+    assert key in message["reason"] and "pk=traffic, sk=desired" in message["reason"]
+    assert sum(a["condition"] == "desired-invalid" for a in audits(world, WEST)) == 5
+    report = json.loads(world.tables[EAST].table.get_item(Key={"pk": "controller", "sk": WEST})["Item"]["document"])
+    assert report["report"]["at"] == world.now + 5, "its report stays fresh: the peer does not see it silent"
+    world.write_desired(desired_document(version="fixed"))
+    sweep(world, 1)
+    assert world.connect.groups[DEFAULT_ARN].telephony == {EAST: 0, WEST: 100}, "acts as soon as it is fixed"
+
+
+def test_a_missing_desired_item_is_alerted_once(world):
+    world.tables[EAST].table.delete_item(Key={"pk": "traffic", "sk": "desired"})
+    world.tables[WEST].table.delete_item(Key={"pk": "traffic", "sk": "desired"})
+    sweep(world, 3)
+    assert subjects(world, EAST) == ["attention: desired-missing"]
+    assert world.log[-1].result["reason"].startswith("waiting: no desired split")
+
+
 def test_a_region_the_service_leaves_out_of_its_answer_counts_as_zero(world, monkeypatch):
     """If GetTrafficDistribution lists only regions with a share, the split is still in effect: no rewrite
     and no SNS message every minute."""
@@ -79,3 +126,43 @@ def test_a_region_the_service_leaves_out_of_its_answer_counts_as_zero(world, mon
     sweep(world, 8)
     assert len(world.connect.updates) == 2, "each group written once"
     assert subjects(world, WEST) == ["failover"]
+
+
+class KilledSns(fake_aws.FakeSns):
+    def publish(self, **params):
+        raise LambdaTimeout
+
+
+def test_a_shift_whose_alert_failed_is_announced_by_the_next_evaluation(world):
+    """The invocation fails once (a single error datapoint does not trip the 2-of-3 errors alarm) and the
+    condition is already remembered: without a record of the unsent message, nobody hears of the failover."""
+    sweep(world, 1)
+    world.alarms[EAST].set("ALARM", world.now)
+    world.sns[WEST].fail = True
+    sweep(world, 1, regions=(WEST,))
+    assert world.log[-1].error and world.east_share() == 0
+    world.sns[WEST].fail = False
+    sweep(world, 3)
+    assert subjects(world, WEST) == ["not announced before: failover"]
+    message = json.loads(world.sns[WEST].published[0]["Message"])
+    assert message["unannounced"]["action"] == "failover" and message["split"][EAST] == 0
+
+
+@pytest.mark.parametrize("killed_at", ["alert", "audit"])
+def test_an_evaluation_killed_after_its_writes_is_announced_and_audited_by_the_next(world, killed_at):
+    sweep(world, 1)
+    world.alarms[EAST].set("ALARM", world.now)
+    sns, table = world.sns[WEST], world.tables[WEST]
+    if killed_at == "alert":
+        world.sns[WEST] = KilledSns()
+    else:
+        put = table.put_item
+        table.put_item = lambda Item: (_ for _ in ()).throw(LambdaTimeout) if Item["pk"] == "audit" else put(Item)
+    world.now += 60
+    with pytest.raises(LambdaTimeout):
+        world.invoke(WEST)
+    world.sns[WEST], table.put_item = sns, type(table).put_item.__get__(table)
+    assert world.east_share() == 0
+    sweep(world, 2)
+    assert subjects(world, WEST) == ["not announced before: failover"]
+    assert [a["unannounced"][0]["action"] for a in audits(world, WEST) if a.get("unannounced")] == ["failover"]
