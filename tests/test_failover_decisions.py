@@ -224,6 +224,47 @@ def test_a_restore_waits_until_the_peer_controllers_record_is_readable():
     assert decision.target is None and decision.condition == "peer-silent" and decision.alert
 
 
+def test_a_shift_this_controller_left_half_done_is_not_a_change_by_someone_else():
+    """Its intent was recorded, one group was written, then the invocation was stopped: the next evaluation
+    finishes the shift at once; a split neither before nor after that shift is someone else's change."""
+    started = run(traffic(50), traffic(0, 0), EAST, Observation(HEALTHY, HEALTHY, peer=fresh_peer()))
+    assert started.action == RESTORE and started.writes == (DEFAULT, GROUP)
+    half_done = traffic(50, 0)
+    later = NOW + 60
+    peer = fresh_peer(at=NOW - 30)
+    finished = run(traffic(50), half_done, EAST, Observation(HEALTHY, HEALTHY, peer=peer), started.memory, now=later)
+    assert finished.action == RESTORE and finished.writes == (GROUP,)
+    someone_else = traffic(30, 0)
+    held = run(traffic(50), someone_else, EAST, Observation(HEALTHY, HEALTHY, peer=peer), started.memory, now=later)
+    assert held.target is None and held.condition == "unrecorded-change"
+
+
+def test_a_split_the_peer_made_from_another_desired_item_is_not_undone_until_both_read_the_same():
+    """The config tables hold different desired items (replication lags): a controller that has read its
+    own for a while and hears the peer read another changes nothing but by a failover."""
+    memory = Memory(desired="v1/default", desired_since=NOW - 600)
+    peer = PeerReport(HEALTHY, NOW - 20, desired="v2/default")
+    observation = Observation(HEALTHY, HEALTHY, peer=peer, desired="v1/default")
+    held = run(traffic(50), traffic(70), EAST, observation, memory)
+    assert held.target is None and held.condition == "desired-differs" and held.alert
+    failing = replace(observation, other=UNHEALTHY, peer=replace(peer, health=UNHEALTHY))
+    failover = run(traffic(50), traffic(70), EAST, failing, memory)
+    assert failover.action == FAILOVER, "a failover does not wait for replication"
+    same = run(traffic(70), traffic(70), EAST, replace(observation, desired="v2/default"), memory)
+    assert same.memory.desired_since == NOW and same.condition is None
+
+
+def test_a_desired_split_read_here_before_the_peer_last_reported_applies_at_once():
+    """`up` writes the item and invokes this region's controller: the peer's last report (older than this
+    controller's first reading of the new item) does not hold it."""
+    memory = Memory(desired="v1/default", desired_since=NOW - 600)
+    peer = PeerReport(HEALTHY, NOW - 20, desired="v1/default")
+    decision = run(
+        traffic(70), traffic(50), EAST, Observation(HEALTHY, HEALTHY, peer=peer, desired="v2/default"), memory
+    )
+    assert decision.action == RESTORE and decision.memory.desired == "v2/default"
+
+
 def test_failback_waits_for_n_consecutive_healthy_sweeps_and_the_cooldown():
     desired = traffic(50)
     failover = run(desired, desired, EAST, Observation(HEALTHY, UNHEALTHY, peer=fresh_peer(UNHEALTHY)))

@@ -6,11 +6,11 @@ import json
 
 import pytest
 from conftest import create_config_table, load_lambda
-from failover_lag import LambdaTimeout
+from failover_lag import LaggedWorld, LambdaTimeout
 from moto import mock_aws
 
 from bench import fake_aws
-from bench.failover_world import DEFAULT_ARN, EAST, WEST, World, desired_document
+from bench.failover_world import DEFAULT_ARN, EAST, GROUP_ARN, WEST, World, desired_document
 
 load_lambda("failover_controller")
 from decisions import Settings  # noqa: E402
@@ -166,3 +166,62 @@ def test_an_evaluation_killed_after_its_writes_is_announced_and_audited_by_the_n
     sweep(world, 2)
     assert subjects(world, WEST) == ["not announced before: failover"]
     assert [a["unannounced"][0]["action"] for a in audits(world, WEST) if a.get("unannounced")] == ["failover"]
+
+
+def test_a_restore_killed_between_groups_is_finished_without_an_unrecorded_change_alarm(world):
+    """Its own half-done shift is on record (the intent): its next evaluation finishes it and does not take
+    it for a change nobody recorded (which would hold the restore and alert). The peer does hold until a
+    report of this controller's written after it noticed the change (the documented rule)."""
+    sweep(world, 1)
+    world.alarms[EAST].set("ALARM", world.now)
+    sweep(world, 1)
+    world.alarms[EAST].set("OK", world.now)
+    calls = []
+
+    def killed_on_second_update(arn):
+        calls.append(arn)
+        if len(calls) == 2:
+            raise LambdaTimeout
+        return None
+
+    while world.east_share() == 0:
+        world.now += 60
+        world.invoke(EAST)
+        world.connect.fail_update = killed_on_second_update
+        world.now += 5
+        try:
+            world.invoke(WEST)
+        except LambdaTimeout:
+            break
+        world.connect.fail_update = lambda _arn: None
+        world.now -= 5
+    world.connect.fail_update = lambda _arn: None
+    assert len(calls) == 2 and world.east_share() == 50 and world.connect.groups[GROUP_ARN].telephony[EAST] == 0
+    sweep(world, 2)
+    assert world.connect.groups[GROUP_ARN].telephony == {EAST: 70, WEST: 30}
+    assert subjects(world, WEST)[-2:] == ["not announced before: restore", "restore"]
+    assert not any("unrecorded-change" in subject for subject in subjects(world, WEST))
+
+
+def test_controllers_reading_different_desired_items_do_not_undo_each_other(aws_env):
+    """Global tables do not order items: the desired item reaches us-west-2 ten minutes after the change,
+    while the controllers' items replicate in a second. us-west-2 must not restore the split it still reads
+    (and us-east-1 then restore its own, every two minutes)."""
+    slow_desired = {"on": False}
+
+    def lag(key, _region):
+        return 600.0 if slow_desired["on"] and key == ("traffic", "desired") else 1.0
+
+    with mock_aws():
+        world = moto_world(LaggedWorld, lag=lag)
+        world.now += 2
+        world.replicate()
+        sweep(world, 2)
+        slow_desired["on"] = True
+        world.write_desired(desired_document({EAST: 70, WEST: 30}, version="v2"))
+        world.now += 1
+        world.invoke(EAST)
+        sweep(world, 14)
+        assert [share for _, share in world.swings()] == [70], "the operator's change, once"
+        assert "attention: desired-differs" in subjects(world, WEST)
+        assert world.log[-1].result["reason"] == "desired split in effect", "replicated by now: nothing held"

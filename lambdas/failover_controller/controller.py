@@ -151,7 +151,7 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     except DesiredUnusable as unusable:
         return _without_desired(clients, env, store, memory, unannounced or [], own_health, health, unusable, now)
     current, changed_at = read_traffic(clients.connect, desired.traffic)
-    observation = Observation(own_health, other_health, other_since, peer, changed_at)
+    observation = Observation(own_health, other_health, other_since, peer, changed_at, desired.identity)
     decision = decide(
         desired=desired.traffic,
         current=current,

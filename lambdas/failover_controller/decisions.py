@@ -88,10 +88,13 @@ class Traffic:
         """Whether any group sends contacts to the region."""
         return any(split.share_of(region) > 0 for _, split in self.splits)
 
-    def fingerprint(self) -> str:
-        """Every group's telephony split as one string, to notice a change between two evaluations
-        (telephony is what every write changes and what the service always reports)."""
-        return ";".join(f"{arn}={sorted(split.telephony.items())}" for arn, split in self.splits)
+    def fingerprint(self) -> "Fingerprint":
+        """Every group's telephony split, to notice a change between two evaluations (telephony is what
+        every write changes and what the service always reports)."""
+        return tuple(
+            (arn, ",".join(f"{region}={share}" for region, share in sorted(split.telephony.items())))
+            for arn, split in self.splits
+        )
 
     def with_writes(self, target: "Traffic", arns: tuple[str, ...]) -> "Traffic":
         """This traffic once `target`'s split is written to the groups `arns`."""
@@ -101,6 +104,10 @@ class Traffic:
         """The groups whose split `current` does not carry yet: what a write must change."""
         found = dict(current.splits)
         return tuple(arn for arn, split in self.splits if arn not in found or not split.in_effect(found[arn]))
+
+
+Fingerprint = tuple[tuple[str, str], ...]
+"""(group ARN, its telephony split in words) for every group: `Traffic.fingerprint`."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,8 @@ class PeerReport:
     view_of_you: str | None = None
     """How it sees this controller's region (`peer_view` from its side): traffic is not moved back here
     while the peer would count this region as failed and move it away again."""
+    desired: str | None = None
+    """The desired split it read (`Observation.desired`); None from a controller that does not say."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,9 @@ class Observation:
     other_unhealthy_since: float | None = None
     peer: PeerReport | None = None
     traffic_changed_at: float | None = None
+    desired: str | None = None
+    """Which desired split this controller read (its version and the schedule window in force): the two
+    regions' config tables can hold different desired items while replication lags."""
 
 
 @dataclass(frozen=True)
@@ -170,11 +182,18 @@ class Memory:
     alerted: str | None = None
     """The condition the last alert was about; an alert goes out when the condition changes."""
     shift: ShiftRecord = ShiftRecord()
-    seen: str | None = None
-    """The traffic distribution as this controller last saw or made it (`Traffic.fingerprint`)."""
+    seen: Fingerprint | None = None
+    """The traffic distribution as this controller last saw or made it."""
+    before: Fingerprint | None = None
+    """The distribution before the shift this controller made in its last evaluation: a split between
+    `before` and `seen` group by group is that shift left half done (the invocation was stopped), not a
+    change by someone else."""
     unexplained_since: float | None = None
     """When this controller found the distribution changed by someone else and has not yet seen a report of
     the peer written after that: the peer records every shift before making it, so that report explains it."""
+    desired: str | None = None
+    desired_since: float | None = None
+    """The desired split this controller reads (`Observation.desired`) and since when it reads it."""
 
     def streak(self, region: str) -> int:
         return dict(self.healthy_streak).get(region, 0)
@@ -248,13 +267,37 @@ def _count(
     )
 
 
-def _notice_changes(memory: Memory, current: Traffic, peer: PeerReport | None, now: float) -> Memory:
-    seen, unexplained = current.fingerprint(), memory.unexplained_since
-    if memory.seen is not None and seen != memory.seen:
+def _left_half_done(memory: Memory, seen: Fingerprint) -> bool:
+    """Whether every group is either as before this controller's last shift or as that shift made it."""
+    if memory.before is None or memory.seen is None:
+        return False
+    before, made = dict(memory.before), dict(memory.seen)
+    return all(split in (before.get(arn), made.get(arn)) for arn, split in seen)
+
+
+def _notice_changes(memory: Memory, current: Traffic, observation: Observation, now: float) -> Memory:
+    seen, unexplained, peer = current.fingerprint(), memory.unexplained_since, observation.peer
+    if memory.seen is not None and seen != memory.seen and not _left_half_done(memory, seen):
         unexplained = now
     if unexplained is not None and peer is not None and peer.at > unexplained:
         unexplained = None
-    return replace(memory, seen=seen, unexplained_since=unexplained)
+    since = memory.desired_since if observation.desired == memory.desired else now
+    return replace(
+        memory,
+        seen=seen,
+        before=None,
+        unexplained_since=unexplained,
+        desired=observation.desired,
+        desired_since=since,
+    )
+
+
+def _reads_another_desired(memory: Memory, peer: PeerReport | None) -> bool:
+    """Whether the peer has reported, since this controller began reading its desired split, that it reads
+    another one (replication has not carried the newer item both ways yet)."""
+    if peer is None or peer.desired is None or memory.desired is None or peer.desired == memory.desired:
+        return False
+    return memory.desired_since is not None and peer.at >= memory.desired_since
 
 
 def peer_view(observation: Observation, memory: Memory, now: float, settings: Settings) -> tuple[str, str]:
@@ -293,7 +336,7 @@ def decide(
     """The target split of every traffic distribution group (or none), with the reason."""
     regions = (own_region, other_region)
     memory = _count(_merge_peer_shift(memory, observation.peer), regions, observation, now, settings)
-    memory = _notice_changes(memory, current, observation.peer, now)
+    memory = _notice_changes(memory, current, observation, now)
     other, evidence = peer_view(observation, memory, now, settings)
 
     def outcome(
@@ -321,8 +364,18 @@ def decide(
                 f"{other_region} controller has not reported since): nothing is undone until it has",
                 "unrecorded-change",
             )
+        if action != FAILOVER and _reads_another_desired(memory, observation.peer):
+            assert observation.peer is not None
+            return hold(
+                f"the {other_region} controller reads the desired split {observation.peer.desired} and this "
+                f"region {memory.desired}: the config table has not replicated it both ways yet; nothing "
+                f"moves but a failover until both read the same",
+                "desired-differs",
+            )
         made = current.with_writes(target, target.pending_in(current)).fingerprint()
-        moved = replace(memory, seen=made, shift=replace(record, at=now, last_shift_at=now))
+        moved = replace(
+            memory, seen=made, before=current.fingerprint(), shift=replace(record, at=now, last_shift_at=now)
+        )
         return outcome(action, target, reason, condition, moved)
 
     if override.mode == "freeze":

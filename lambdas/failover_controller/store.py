@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from decisions import Memory, PeerReport, ShiftRecord
+from decisions import Fingerprint, Memory, PeerReport, ShiftRecord
 from desired import DesiredInvalid
 
 AUDIT_DAYS = 90
@@ -35,6 +35,11 @@ def shift_record(document: dict[str, Any]) -> ShiftRecord:
     )
 
 
+def _fingerprint(document: Any) -> Fingerprint | None:
+    """A fingerprint as stored ({ARN: split}); anything else (an older controller's string) is none."""
+    return tuple(sorted(document.items())) if isinstance(document, dict) else None
+
+
 def memory_document(memory: Memory) -> dict[str, Any]:
     return {
         "healthyStreak": dict(memory.healthy_streak),
@@ -42,8 +47,11 @@ def memory_document(memory: Memory) -> dict[str, Any]:
         "otherUnknownStreak": memory.other_unknown_streak,
         "unknownCountedAt": memory.unknown_counted_at,
         "alerted": memory.alerted,
-        "seen": memory.seen,
+        "seen": dict(memory.seen) if memory.seen is not None else None,
+        "before": dict(memory.before) if memory.before is not None else None,
         "unexplainedSince": memory.unexplained_since,
+        "desired": memory.desired,
+        "desiredSince": memory.desired_since,
     }
 
 
@@ -56,8 +64,11 @@ def memory_from(document: dict[str, Any]) -> Memory:
         unknown_counted_at=own.get("unknownCountedAt"),
         alerted=own.get("alerted"),
         shift=shift_record(document.get("shift", {})),
-        seen=own.get("seen"),
+        seen=_fingerprint(own.get("seen")),
+        before=_fingerprint(own.get("before")),
         unexplained_since=own.get("unexplainedSince"),
+        desired=own.get("desired"),
+        desired_since=own.get("desiredSince"),
     )
 
 
@@ -86,7 +97,7 @@ class ConfigTable:
         except (KeyError, TypeError, ValueError):
             raise DesiredInvalid(f"document = {item.get('document')!r}: must be a JSON document") from None
 
-    def own(self) -> tuple[Memory, dict[str, Any] | None]:
+    def own(self) -> tuple[Memory, list[dict[str, Any]] | None]:
         """This controller's memory, and the announcement an earlier evaluation did not get out (it was
         stopped or its alert failed after recording what it was about to do)."""
         document = self._get(CONTROLLER_PK, self.region) or {}
@@ -102,7 +113,7 @@ class ConfigTable:
             return None
         report = document["report"]
         shift = shift_record(document.get("shift", {}))
-        return PeerReport(report["health"], float(report["at"]), shift, report.get("viewOfPeer"))
+        return PeerReport(report["health"], float(report["at"]), shift, report.get("viewOfPeer"), report.get("desired"))
 
     def save(
         self,
@@ -112,10 +123,10 @@ class ConfigTable:
         view_of_peer: str | None = None,
         unannounced: list[dict[str, Any]] | None = None,
     ) -> None:
-        """The controller's whole state, its report on its own region and how it sees the peer's, and what it
-        is about to announce. Written before any traffic change, so a change that takes effect is never
-        missing from the record."""
-        report = {"health": own_health, "at": now, "viewOfPeer": view_of_peer}
+        """The controller's whole state, its report on its own region, how it sees the peer's and which
+        desired split it reads, and what it is about to announce. Written before any traffic change, so a
+        change that takes effect is never missing from the record."""
+        report = {"health": own_health, "at": now, "viewOfPeer": view_of_peer, "desired": memory.desired}
         document = {"report": report, "memory": memory_document(memory), "shift": shift_document(memory.shift)}
         if unannounced:
             document["unannounced"] = unannounced
