@@ -281,6 +281,20 @@ def test_failback_waits_for_n_consecutive_healthy_sweeps_and_the_cooldown():
     assert restored == [300], "3 healthy sweeps (120 s) and then the 300 s cooldown after the failover"
 
 
+def test_traffic_goes_back_to_the_region_it_left_only_after_the_failback_hysteresis_even_on_a_failover():
+    """us-west-2 fails while us-east-1, failed away from 200 s ago, has been healthy for one sweep: moving
+    everything back is a failback, so it waits for N sweeps and the cooldown (and says so)."""
+    left = ShiftRecord(at=NOW - 200, last_shift_at=NOW - 200, failed_away_from=EAST)
+    memory = Memory(healthy_streak=((EAST, 1),), counted_at=((EAST, NOW - 60),), shift=left)
+    observation = Observation(HEALTHY, UNHEALTHY, peer=fresh_peer(UNHEALTHY))
+    held = run(traffic(50), traffic(0, 0, sign_in=(False, True)), EAST, observation, memory)
+    assert held.target is None and held.condition == "both-failing" and held.alert
+    assert "healthy for 2/3 evaluations" in held.reason
+    recovered = replace(memory, healthy_streak=((EAST, 3),), shift=replace(left, last_shift_at=NOW - 400))
+    failover = run(traffic(50), traffic(0, 0, sign_in=(False, True)), EAST, observation, recovered)
+    assert failover.action == FAILOVER and not failover.target.carries(WEST)
+
+
 def test_the_service_record_of_the_last_change_holds_the_cooldown_too():
     memory = Memory(
         healthy_streak=((WEST, 5),), counted_at=((WEST, NOW - 50),), shift=ShiftRecord(at=1.0, failed_away_from=WEST)

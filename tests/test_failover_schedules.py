@@ -150,3 +150,34 @@ def test_a_real_outage_moves_traffic_at_once_however_late_replication_is(failing
     lagged.invoke(other(failing))
     for arn in (DEFAULT_ARN, GROUP_ARN):
         assert lagged.connect.groups[arn].telephony[failing] == 0
+
+
+def test_two_regions_that_fail_in_turn_do_not_swing_traffic_every_few_minutes():
+    """Neither region can carry every call for more than 3 minutes (its alarm fires, and clears once the
+    calls are gone). After a real fault in us-east-1, moving everything back the moment us-west-2 fails
+    would be a failback with no hysteresis, and swung traffic every 4 minutes for as long as it lasted:
+    a region that traffic was failed away from takes it all again only after the failback's N healthy
+    sweeps and cooldown."""
+    lagged = LaggedWorld(
+        {EAST: MemoryTable(), WEST: MemoryTable()},
+        {EAST: Settings(**{**SETTINGS.__dict__, "tie_breaker": True}), WEST: SETTINGS},
+    )
+    lagged.write_desired(desired_document(), REGIONS)
+    full_since: dict[str, float | None] = dict.fromkeys(REGIONS)
+    for minute in range(1, 90):
+        lagged.now = minute * 60.0
+        lagged.replicate()
+        for region in REGIONS:
+            carries_all = lagged.connect.groups[DEFAULT_ARN].telephony[region] == 100
+            full_since[region] = (full_since[region] or lagged.now) if carries_all else None
+            overloaded = full_since[region] is not None and lagged.now - full_since[region] >= 180
+            fault = region == EAST and 10 <= minute < 14
+            lagged.alarms[region].set("ALARM" if fault or overloaded else "OK", lagged.now)
+        for region in REGIONS:
+            lagged.invoke(region)
+    swings = [at for at, _ in lagged.swings()]
+    assert swings[0] == 600, "the real fault moves traffic at once"
+    gaps = [second - first for first, second in itertools.pairwise(swings)]
+    assert min(gaps) >= SETTINGS.cooldown_seconds, f"swings {[int(at // 60) for at in swings]} (minutes)"
+    alerts = [m["Subject"] for m in lagged.sns[EAST].published if "both-failing" in m["Subject"]]
+    assert alerts, "the side that holds says why"

@@ -300,6 +300,20 @@ def _reads_another_desired(memory: Memory, peer: PeerReport | None) -> bool:
     return memory.desired_since is not None and peer.at >= memory.desired_since
 
 
+def _recovering(memory: Memory, observation: Observation, now: float, settings: Settings) -> str | None:
+    """Why the region traffic was failed away from may not take traffic back yet (its N healthy sweeps, then
+    the cooldown after the last change), in words; None once it may."""
+    failed, needed = memory.shift.failed_away_from, settings.healthy_evaluations_before_failback
+    if failed is None:
+        return None
+    if memory.streak(failed) < needed:
+        return f"{failed} healthy for {memory.streak(failed)}/{needed} evaluations"
+    changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
+    if changed and now - max(changed) < settings.cooldown_seconds:
+        return f"cooldown after the failover: {settings.cooldown_seconds - (now - max(changed)):.0f} s left"
+    return None
+
+
 def peer_view(observation: Observation, memory: Memory, now: float, settings: Settings) -> tuple[str, str]:
     """The peer region's health as this controller may act on it, and the evidence in words."""
     peer = observation.peer
@@ -405,8 +419,17 @@ def decide(
             )
         return hold(f"override forces traffic to {other_region}; its controller applies it")
     if other == UNHEALTHY:
+        target = desired.all_to(own_region, regions)
+        recovering = _recovering(memory, observation, now, settings)
+        if memory.shift.failed_away_from == own_region and recovering and target.pending_in(current):
+            return hold(
+                f"{other_region} unhealthy ({evidence}), but traffic was failed away from {own_region} and "
+                f"{recovering}: moving it all back before then would swing it between two failing regions; "
+                f"to move it now, set an override forcing {own_region}",
+                "both-failing",
+            )
         reason = f"{other_region} unhealthy ({evidence}): all traffic to {own_region}"
-        return shift(FAILOVER, desired.all_to(own_region, regions), reason, "other-unhealthy", other_region)
+        return shift(FAILOVER, target, reason, "other-unhealthy", other_region)
     if other in (UNKNOWN, SILENT):
         condition = "other-unknown" if other == UNKNOWN else "other-silent"
         if desired.pending_in(current) and not desired.carries(other_region):
@@ -441,11 +464,8 @@ def decide(
         return hold(f"{other_region} is {REPORTED_HEALTHY}: it gets more calls once its alarm is readable")
     if memory.shift.forced:
         return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None, None)
-    failed, needed = memory.shift.failed_away_from, settings.healthy_evaluations_before_failback
-    if failed is not None and memory.streak(failed) < needed:
-        return hold(f"{failed} healthy for {memory.streak(failed)}/{needed} evaluations; failback waits")
-    changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
-    if failed is not None and changed and now - max(changed) < settings.cooldown_seconds:
-        return hold(f"cooldown after the failover: {settings.cooldown_seconds - (now - max(changed)):.0f} s left")
+    if recovering := _recovering(memory, observation, now, settings):
+        return hold(f"{recovering}; failback waits")
+    failed = memory.shift.failed_away_from
     reason = "failback: both regions healthy" if failed else "both regions healthy: the desired split applies"
     return shift(RESTORE, desired, reason, None, None)
