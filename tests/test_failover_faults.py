@@ -225,3 +225,43 @@ def test_controllers_reading_different_desired_items_do_not_undo_each_other(aws_
         assert [share for _, share in world.swings()] == [70], "the operator's change, once"
         assert "attention: desired-differs" in subjects(world, WEST)
         assert world.log[-1].result["reason"] == "desired split in effect", "replicated by now: nothing held"
+
+
+def test_a_group_that_cannot_be_read_does_not_keep_the_others_on_a_failed_region(world, monkeypatch):
+    """A custom group deleted (or not ACTIVE yet, or not in the policy) answers ResourceNotFoundException:
+    the other groups still move, the group is audited as unreadable, and the invocation fails (alarmed)."""
+    answer = fake_aws.FakeConnect.get_traffic_distribution
+
+    def group_gone(self, **params):
+        if params["Id"] == GROUP_ARN:
+            raise fake_aws.client_error("ResourceNotFoundException", "GetTrafficDistribution")
+        return answer(self, **params)
+
+    monkeypatch.setattr(fake_aws.FakeConnect, "get_traffic_distribution", group_gone)
+    sweep(world, 1)
+    world.alarms[EAST].set("ALARM", world.now)
+    world.now += 60
+    invocation = world.invoke(WEST)
+    assert world.connect.groups[DEFAULT_ARN].telephony == {EAST: 0, WEST: 100}
+    assert invocation.error and "ResourceNotFoundException" in invocation.error
+    (audit,) = [a for a in audits(world, WEST) if a["action"] == "failover"]
+    assert audit["unreadable"] == {GROUP_ARN: "ResourceNotFoundException"}
+    assert subjects(world, WEST) == ["failover"]
+
+
+NEW_GROUP_ARN = GROUP_ARN.replace("aaaaaaaa", "cccccccc")
+
+
+def test_a_custom_group_added_to_the_desired_item_is_not_taken_for_an_unrecorded_change(world):
+    """`up` adds a group (its split as created, 50/50) and invokes the controller: its desired split applies
+    at once and is announced; neither controller takes the new group for a change nobody recorded."""
+    sweep(world, 2)
+    world.connect.groups[NEW_GROUP_ARN] = fake_aws.Group({EAST: 50, WEST: 50}, None, None, False)
+    document = desired_document(version="v2")
+    document["groups"].append({"name": "spanish", "arn": NEW_GROUP_ARN, "telephony": {EAST: 80, WEST: 20}})
+    world.write_desired(document)
+    world.now += 10
+    assert world.invoke(EAST).result["written"] == [NEW_GROUP_ARN]
+    sweep(world, 2)
+    assert world.connect.groups[NEW_GROUP_ARN].telephony == {EAST: 80, WEST: 20}
+    assert (subjects(world, EAST), subjects(world, WEST)) == (["restore"], []), "the change, announced once"

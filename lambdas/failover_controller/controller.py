@@ -63,6 +63,12 @@ def apply(clients: Clients, decision: Decision, traffic: Traffic) -> dict[str, s
     return outcomes
 
 
+def _default_telephony(traffic: Traffic) -> dict[str, int] | None:
+    """The default group's telephony split; None if it could not be read."""
+    split = dict(traffic.splits).get(traffic.default_arn)
+    return split.telephony if split else None
+
+
 def _after(current: Traffic, decision: Decision, outcomes: dict[str, str]) -> Traffic:
     if decision.target is None:
         return current
@@ -71,8 +77,12 @@ def _after(current: Traffic, decision: Decision, outcomes: dict[str, str]) -> Tr
     return Traffic.of(current.default_arn, splits)
 
 
-def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int, errors: int, now: float) -> None:
-    """CloudWatch Embedded Metric Format: metrics from the log line, no PutMetricData permission needed."""
+def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int | None, errors: int, now: float) -> None:
+    """CloudWatch Embedded Metric Format: metrics from the log line, no PutMetricData permission needed. The
+    share is left out when the default group could not be read."""
+    values = {"TrafficShift": int(moved), "OwnRegionTelephonyShare": own_share, "ControllerErrors": errors}
+    units = {"TrafficShift": "Count", "OwnRegionTelephonyShare": "Percent", "ControllerErrors": "Count"}
+    known = {name: value for name, value in values.items() if value is not None}
     print(
         json.dumps(
             {
@@ -82,18 +92,12 @@ def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int, 
                         {
                             "Namespace": "connectdr",
                             "Dimensions": [["ControllerRegion"]],
-                            "Metrics": [
-                                {"Name": "TrafficShift", "Unit": "Count"},
-                                {"Name": "OwnRegionTelephonyShare", "Unit": "Percent"},
-                                {"Name": "ControllerErrors", "Unit": "Count"},
-                            ],
+                            "Metrics": [{"Name": name, "Unit": units[name]} for name in known],
                         }
                     ],
                 },
                 "ControllerRegion": env.own_region,
-                "TrafficShift": int(moved),
-                "OwnRegionTelephonyShare": own_share,
-                "ControllerErrors": errors,
+                **known,
                 "action": action,
             }
         )
@@ -150,10 +154,11 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         desired = read_desired(store, env, now)
     except DesiredUnusable as unusable:
         return _without_desired(clients, env, store, memory, unannounced or [], own_health, health, unusable, now)
-    current, changed_at = read_traffic(clients.connect, desired.traffic)
+    current, changed_at, unreadable = read_traffic(clients.connect, desired.traffic)
+    readable = desired.traffic.only(tuple(dict(current.splits)))
     observation = Observation(own_health, other_health, other_since, peer, changed_at, desired.identity)
     decision = decide(
-        desired=desired.traffic,
+        desired=readable,
         current=current,
         own_region=env.own_region,
         other_region=env.other_region,
@@ -183,10 +188,11 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         "peerReport": observation.peer.health if observation.peer else None,
         "window": desired.window,
         "desiredVersion": desired.version,
-        "before": current.default.telephony,
-        "after": after.default.telephony,
+        "before": _default_telephony(current),
+        "after": _default_telephony(after),
         "written": moved,
         "failed": failed,
+        **({"unreadable": unreadable} if unreadable else {}),
         **({"unannounced": earlier} if earlier else {}),
     }
     subject = None
@@ -195,8 +201,10 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     elif decision.alert:
         subject = f"attention: {decision.condition}"
     problems = [f"{arn}: {code}" for arn, code in failed.items()]
+    problems += [f"{arn}: unreadable ({code})" for arn, code in unreadable.items()]
     problems += _finish(clients, env, store, record, subject, earlier, pending, save, after, now)
-    _emit_metrics(env, record["action"], bool(moved), after.default.share_of(env.own_region), len(problems), now)
+    own_share = (_default_telephony(after) or {}).get(env.own_region)
+    _emit_metrics(env, record["action"], bool(moved), own_share, len(problems), now)
     if problems:
         raise EvaluationFailed(f"{decision.action}: {decision.reason}; failed: {'; '.join(problems)}")
     return {**record, "alert": decision.alert}
@@ -259,7 +267,7 @@ def _finish(
         problems.append(f"audit: {error_code(error)}")
     try:
         for announcement in earlier:
-            message = {"unannounced": announcement, "split": after.default.telephony if after else None}
+            message = {"unannounced": announcement, "split": _default_telephony(after) if after else None}
             _publish(clients, env, f"not announced before: {announcement['action']}", message)
         if subject is not None:
             _publish(clients, env, subject, record)

@@ -96,6 +96,10 @@ class Traffic:
             for arn, split in self.splits
         )
 
+    def only(self, arns: tuple[str, ...]) -> "Traffic":
+        """The groups among `arns`."""
+        return Traffic.of(self.default_arn, {arn: split for arn, split in self.splits if arn in arns})
+
     def with_writes(self, target: "Traffic", arns: tuple[str, ...]) -> "Traffic":
         """This traffic once `target`'s split is written to the groups `arns`."""
         return Traffic.of(self.default_arn, {**dict(self.splits), **{arn: target.split(arn) for arn in arns}})
@@ -272,12 +276,19 @@ def _left_half_done(memory: Memory, seen: Fingerprint) -> bool:
     if memory.before is None or memory.seen is None:
         return False
     before, made = dict(memory.before), dict(memory.seen)
-    return all(split in (before.get(arn), made.get(arn)) for arn, split in seen)
+    return all(split in (before.get(arn), made.get(arn)) for arn, split in seen if arn in made)
+
+
+def _changed(memory: Memory, seen: Fingerprint) -> bool:
+    """Whether a group seen last time has another split now (a group added to the desired item, or one
+    that could not be read, is no change)."""
+    previous = dict(memory.seen or ())
+    return any(arn in previous and previous[arn] != split for arn, split in seen)
 
 
 def _notice_changes(memory: Memory, current: Traffic, observation: Observation, now: float) -> Memory:
     seen, unexplained, peer = current.fingerprint(), memory.unexplained_since, observation.peer
-    if memory.seen is not None and seen != memory.seen and not _left_half_done(memory, seen):
+    if _changed(memory, seen) and not _left_half_done(memory, seen):
         unexplained = now
     if unexplained is not None and peer is not None and peer.at > unexplained:
         unexplained = None

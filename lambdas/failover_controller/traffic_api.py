@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from decisions import Split, Traffic
 
 T = TypeVar("T")
@@ -58,15 +58,20 @@ def read_split(client: Any, tdg_arn: str, regions: tuple[str, ...] = ()) -> tupl
     return split, changed.timestamp() if changed else None
 
 
-def read_traffic(client: Any, groups: Traffic) -> tuple[Traffic, float | None]:
-    """The current split of every group in `groups` (over the regions their desired splits name), and the
-    default group's LastFailoverTime."""
-    splits, changed = {}, None
+def read_traffic(client: Any, groups: Traffic) -> tuple[Traffic, float | None, dict[str, str]]:
+    """The current split of every group in `groups` that can be read (over the regions their desired splits
+    name), the default group's LastFailoverTime, and the error code of each group that cannot (deleted, not
+    ACTIVE, not allowed): one such group does not keep the others from moving."""
+    splits, changed, unreadable = {}, None, {}
     for arn, desired in groups.splits:
-        splits[arn], last_change = read_split(client, arn, tuple(desired.telephony))
+        try:
+            splits[arn], last_change = read_split(client, arn, tuple(desired.telephony))
+        except (ClientError, BotoCoreError) as error:
+            unreadable[arn] = error_code(error)
+            continue
         if arn == groups.default_arn:
             changed = last_change
-    return Traffic.of(groups.default_arn, splits), changed
+    return Traffic.of(groups.default_arn, splits), changed, unreadable
 
 
 def write_split(
