@@ -6,8 +6,10 @@ not see healthy and never shifts while its own region is unhealthy or unknown. A
 cannot be read and whose controller is silent (a dark region, or a cut link: the two look alike) counts as
 failed only for the designated tie-breaker, so two controllers that cannot see each other never both act.
 A controller never undoes a change it cannot explain: after seeing the split changed by someone else, it
-moves traffic only by a failover until the peer's record of that change is readable. Failback after a
-failover waits for N healthy evaluations and a cooldown; a new desired split applies at once. A manual
+moves traffic only by a failover until the peer's record of that change is readable, and while the peer
+reads another desired split (the config tables replicate items in no set order) it moves traffic only by
+a failover. Traffic goes back to a region it was failed away from only after N healthy evaluations and a
+cooldown, also when the region carrying it fails in turn; a new desired split applies at once. A manual
 override forces all traffic to one region or freezes the split. Every outcome carries its reason in words,
 and a condition code so that alerts go out when the condition changes, not every minute.
 """
@@ -303,12 +305,12 @@ def _notice_changes(memory: Memory, current: Traffic, observation: Observation, 
     )
 
 
-def _reads_another_desired(memory: Memory, peer: PeerReport | None) -> bool:
-    """Whether the peer has reported, since this controller began reading its desired split, that it reads
-    another one (replication has not carried the newer item both ways yet)."""
+def _peer_reads_another_desired(memory: Memory, peer: PeerReport | None) -> str | None:
+    """The desired split the peer reads, if it has reported since this controller began reading its own
+    that it reads another one (replication has not carried the newer item both ways yet)."""
     if peer is None or peer.desired is None or memory.desired is None or peer.desired == memory.desired:
-        return False
-    return memory.desired_since is not None and peer.at >= memory.desired_since
+        return None
+    return peer.desired if memory.desired_since is not None and peer.at >= memory.desired_since else None
 
 
 def _recovering(memory: Memory, observation: Observation, now: float, settings: Settings) -> str | None:
@@ -389,12 +391,12 @@ def decide(
                 f"{other_region} controller has not reported since): nothing is undone until it has",
                 "unrecorded-change",
             )
-        if action != FAILOVER and _reads_another_desired(memory, observation.peer):
-            assert observation.peer is not None
+        peer_desired = _peer_reads_another_desired(memory, observation.peer)
+        if action != FAILOVER and peer_desired is not None:
             return hold(
-                f"the {other_region} controller reads the desired split {observation.peer.desired} and this "
-                f"region {memory.desired}: the config table has not replicated it both ways yet; nothing "
-                f"moves but a failover until both read the same",
+                f"the {other_region} controller reads the desired split {peer_desired} and this region "
+                f"{memory.desired}: the config table has not replicated it both ways yet; nothing moves but "
+                f"a failover until both read the same",
                 "desired-differs",
             )
         made = current.with_writes(target, target.pending_in(current)).fingerprint()
