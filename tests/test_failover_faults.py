@@ -265,3 +265,14 @@ def test_a_custom_group_added_to_the_desired_item_is_not_taken_for_an_unrecorded
     sweep(world, 2)
     assert world.connect.groups[NEW_GROUP_ARN].telephony == {EAST: 80, WEST: 20}
     assert (subjects(world, EAST), subjects(world, WEST)) == (["restore"], []), "the change, announced once"
+
+
+def test_an_unusable_desired_item_whose_alert_failed_is_announced_by_the_next_evaluation(world):
+    sweep(world, 1)
+    world.write_desired(with_desired(lambda d: d["default"].pop("signIn")))
+    world.sns[WEST].fail = True
+    sweep(world, 1)
+    assert world.log[-1].error and "alert" in world.log[-1].error
+    world.sns[WEST].fail = False
+    sweep(world, 2)
+    assert subjects(world, WEST) == ["not announced before: attention: desired-invalid"]

@@ -224,11 +224,14 @@ def _without_desired(
     """No usable desired split: report (so the peer does not take this controller for silent), audit, and
     alert when the condition is new."""
     kept = replace(memory, alerted=unusable.condition)
+    subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
+    announcement = {"at": now, "action": subject, "reason": str(unusable), "writes": []}
+    pending = [*earlier, *([announcement] if subject else [])][-KEPT_UNANNOUNCED:]
 
     def save(announcements: list[dict[str, Any]]) -> None:
         store.save(kept, own_health, now, None, announcements or None)
 
-    save(earlier)
+    save(pending)
     record = {
         "action": NONE,
         "decided": NONE,
@@ -239,8 +242,7 @@ def _without_desired(
         "failed": {},
         **({"unannounced": earlier} if earlier else {}),
     }
-    subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
-    problems = _finish(clients, env, store, record, subject, earlier, earlier, save, None, now)
+    problems = _finish(clients, env, store, record, subject, earlier, pending, save, None, now)
     if problems:
         raise EvaluationFailed(f"{unusable}; failed: {'; '.join(problems)}")
     return {**record, "alert": subject is not None}
