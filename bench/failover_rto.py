@@ -1,11 +1,15 @@
-"""Failover timing on a virtual clock, through the deployed controller code path.
+"""Failover timing on a virtual clock, through the deployed controller code path, as configured.
 
 Every invocation is `controller.evaluate` with its region's config table (state written and read back
 between invocations as in Lambda), the traffic groups and alarms faked to botocore's models
-(bench/failover_world.py). The alarm model: AWS/Connect publishes one datapoint per minute, visible a
-metric delay after its minute ends (the assumption varied below); each alarm evaluates once a minute over
-the datapoints visible then (missing = not breaching); a state change reaches both controllers through
-EventBridge within seconds (the other region's via forwarding); each controller also sweeps every minute.
+(bench/failover_world.py). The settings are the stacks' `failover` section (Pulumi.yaml and the stack
+files, validated as `pulumi up` does), turned into each controller's settings by the same code as the
+deployed function (the component's environment, read back by the handler). The alarm model: the
+ThrottledCalls alarm as configured, one throttled call per second of outage; AWS/Connect publishes one
+datapoint per minute, visible a metric delay after its minute ends (the assumption varied below); each
+alarm evaluates once a minute over the datapoints visible then (missing = not breaching); a state change
+reaches both controllers through EventBridge within seconds (the other region's via forwarding); each
+controller also sweeps every minute.
 """
 
 import heapq
@@ -18,14 +22,44 @@ from bench.failover_world import Settings as ControllerSettings
 from bench.fake_aws import MemoryTable
 
 THROTTLED_PER_SECOND = 1.0
-DEFAULTS = ControllerSettings(healthy_evaluations_before_failback=5, cooldown_seconds=600)
 
 
 @dataclass(frozen=True)
 class AlarmSettings:
-    threshold: float = 5
-    evaluation_periods: int = 2
-    datapoints_to_alarm: int = 2
+    threshold: float
+    evaluation_periods: int
+    datapoints_to_alarm: int
+
+    def __str__(self) -> str:
+        return f"{self.datapoints_to_alarm} of {self.evaluation_periods} above {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Configured:
+    """The stacks' failover settings: each region's controller settings and the ThrottledCalls alarm."""
+
+    controllers: dict[str, ControllerSettings]
+    alarm: AlarmSettings
+
+
+def configured() -> Configured:
+    """Both stacks' validated config; the source region's stack plays us-east-1 here, the replica's us-west-2."""
+    from bench.lambda_modules import lambda_handler
+    from components.failover import decision_environment
+    from deploy.plan import load_offline_stacks
+    from deploy.stack_files import validate_stack_file
+
+    settings_from = lambda_handler("failover_controller").settings_from
+    controllers, alarms = {}, set()
+    for stack in load_offline_stacks().values():
+        cfg = validate_stack_file(stack).stack
+        tie_breaker = (cfg.failover.tie_breaker == "source") == cfg.is_primary
+        region = EAST if cfg.is_primary else WEST
+        controllers[region] = settings_from(decision_environment(cfg.failover, tie_breaker))
+        throttled = cfg.failover.alarms.throttled_calls
+        alarms.add(AlarmSettings(throttled.threshold, throttled.evaluation_periods, throttled.datapoints_to_alarm))
+    (alarm,) = alarms
+    return Configured(controllers, alarm)
 
 
 @dataclass(frozen=True)
@@ -49,11 +83,10 @@ class Signal:
 class Simulation:
     """Both regions' alarms driven by the metric model; both controllers run the deployed code path."""
 
-    def __init__(self, seed: int, alarm: AlarmSettings, delay: MetricDelay) -> None:
+    def __init__(self, seed: int, config: Configured, alarm: AlarmSettings, delay: MetricDelay) -> None:
         self.rng = random.Random(seed)
         self.alarm, self.delay = alarm, delay
-        settings = {EAST: ControllerSettings(**{**DEFAULTS.__dict__, "tie_breaker": True}), WEST: DEFAULTS}
-        self.world = World({EAST: MemoryTable(), WEST: MemoryTable()}, settings)
+        self.world = World({EAST: MemoryTable(), WEST: MemoryTable()}, config.controllers)
         self.world.write_desired(desired_document())
         self.signals = {region: Signal(evaluation_offset=self.rng.uniform(0, 60)) for region in (EAST, WEST)}
         self.events: list[tuple[float, int, str, str]] = []
@@ -108,10 +141,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def time_to_shift(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> list[float]:
+def time_to_shift(runs: int, config: Configured, alarm: AlarmSettings, delay: MetricDelay) -> list[float]:
     results = []
     for seed in range(runs):
-        sim = Simulation(seed, alarm, delay)
+        sim = Simulation(seed, config, alarm, delay)
         start = sim.rng.uniform(600, 660)
         sim.outage(EAST, start, start + 3600)
         sim.run(start + 900)
@@ -120,29 +153,29 @@ def time_to_shift(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> list[f
     return results
 
 
-def flapping(alarm: AlarmSettings, delay: MetricDelay) -> int:
+def flapping(config: Configured, alarm: AlarmSettings, delay: MetricDelay) -> int:
     """A signal bad one minute and fine the next, for 30 minutes: how many times the split changed."""
-    sim = Simulation(99, alarm, delay)
+    sim = Simulation(99, config, alarm, delay)
     for minute in range(10, 40, 2):
         sim.signals[EAST].bad_seconds[minute] = 60
     sim.run(60 * 42)
     return len(sim.changes())
 
 
-def single_spikes(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> int:
+def single_spikes(runs: int, config: Configured, alarm: AlarmSettings, delay: MetricDelay) -> int:
     false_failovers = 0
     for seed in range(runs):
-        sim = Simulation(10_000 + seed, alarm, delay)
+        sim = Simulation(10_000 + seed, config, alarm, delay)
         sim.signals[EAST].bad_seconds[12] = 60
         sim.run(60 * 25)
         false_failovers += bool(sim.changes())
     return false_failovers
 
 
-def time_to_failback(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> list[float]:
+def time_to_failback(runs: int, config: Configured, alarm: AlarmSettings, delay: MetricDelay) -> list[float]:
     results = []
     for seed in range(runs):
-        sim = Simulation(20_000 + seed, alarm, delay)
+        sim = Simulation(20_000 + seed, config, alarm, delay)
         start = sim.rng.uniform(600, 660)
         end = start + 1200
         sim.outage(EAST, start, end)
@@ -152,35 +185,42 @@ def time_to_failback(runs: int, alarm: AlarmSettings, delay: MetricDelay) -> lis
     return results
 
 
-def cut_link_changes(minutes: int = 15) -> int:
+def cut_link_changes(config: Configured, minutes: int = 15) -> int:
     """Both regions healthy, alarm reads across regions and replication cut: changes of the split."""
-    sim = Simulation(7, AlarmSettings(), MetricDelay(60, 90))
+    sim = Simulation(7, config, config.alarm, MetricDelay(60, 90))
     sim.run(300)
     sim.world.cut()
     sim.run(300 + minutes * 60)
     return len(sim.changes())
 
 
-def report(label: str, alarm: AlarmSettings, delay: MetricDelay, runs: int, full: bool) -> None:
-    shifts = time_to_shift(runs, alarm, delay)
+def report(config: Configured, alarm: AlarmSettings, delay: MetricDelay, runs: int, full: bool) -> None:
+    shifts = time_to_shift(runs, config, alarm, delay)
     print(
-        f"  {label}, metric delay {delay}: outage -> shift p50 {statistics.median(shifts):.0f} s, "
+        f"  alarms {alarm}, metric delay {delay}: outage -> shift p50 {statistics.median(shifts):.0f} s, "
         f"p95 {percentile(shifts, 0.95):.0f} s, max {max(shifts):.0f} s ({runs} outages)"
     )
     if not full:
         return
-    print(f"    a signal flapping every minute for 30 minutes: {flapping(alarm, delay)} change(s) of the split")
-    print(f"    single bad datapoints: {single_spikes(runs // 4, alarm, delay)} false failover(s) in {runs // 4} runs")
-    failback = time_to_failback(runs // 10, alarm, delay)
-    print(
-        f"    recovery -> failback: p50 {statistics.median(failback):.0f} s, max {max(failback):.0f} s "
-        f"({DEFAULTS.healthy_evaluations_before_failback} healthy sweeps, {DEFAULTS.cooldown_seconds:.0f} s cooldown)"
-    )
+    print(f"    a signal flapping every minute for 30 minutes: {flapping(config, alarm, delay)} change(s) of the split")
+    spikes = single_spikes(runs // 4, config, alarm, delay)
+    print(f"    single bad datapoints: {spikes} false failover(s) in {runs // 4} runs")
+    failback = time_to_failback(runs // 10, config, alarm, delay)
+    print(f"    recovery -> failback: p50 {statistics.median(failback):.0f} s, max {max(failback):.0f} s")
 
 
 def main(runs: int = 400) -> None:
+    config = configured()
+    east, west = config.controllers[EAST], config.controllers[WEST]
     print("failover controller, deployed code path (state through the config table), virtual clock")
+    print(
+        f"  as configured: ThrottledCalls alarm {config.alarm}; failback after "
+        f"{east.healthy_evaluations_before_failback} healthy sweeps and a {east.cooldown_seconds:.0f} s cooldown; "
+        f"tie-breaker {EAST if east.tie_breaker else WEST if west.tie_breaker else 'none'}"
+    )
     for delay in (MetricDelay(30, 60), MetricDelay(60, 90), MetricDelay(90, 150)):
-        report("alarms 2 of 2 (defaults)", AlarmSettings(), delay, runs, full=delay == MetricDelay(60, 90))
-    report("alarms 1 of 1", AlarmSettings(evaluation_periods=1, datapoints_to_alarm=1), MetricDelay(60, 90), runs, True)
-    print(f"  link between the regions cut for 15 minutes, both healthy: {cut_link_changes()} change(s) of the split")
+        report(config, config.alarm, delay, runs, full=delay == MetricDelay(60, 90))
+    one_of_one = AlarmSettings(config.alarm.threshold, 1, 1)
+    report(config, one_of_one, MetricDelay(60, 90), runs, full=True)
+    changes = cut_link_changes(config)
+    print(f"  link between the regions cut for 15 minutes, both healthy: {changes} change(s) of the split")

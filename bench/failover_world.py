@@ -89,6 +89,8 @@ class World:
     alarms: dict[str, Alarm] = field(default_factory=lambda: {r: Alarm() for r in REGIONS})
     alarm_reads: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(reader, region) -> whether the reader's controller can read that region's alarm."""
+    alarm_views: dict[tuple[str, str], Alarm] = field(default_factory=dict)
+    """(reader, region) -> the alarm as that reader gets it, when it is not what the region's alarm says."""
     replicating: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(from, to) -> whether table replication flows that way."""
     dark: set[str] = field(default_factory=set)
@@ -147,7 +149,10 @@ class World:
         clients = Clients(
             connect=self.connect.client(region),
             cloudwatch={
-                r: FakeCloudWatch(r, ALARM, self.alarms[r], lambda r=r: self._can_read(region, r)) for r in REGIONS
+                r: FakeCloudWatch(
+                    r, ALARM, self.alarm_views.get((region, r), self.alarms[r]), lambda r=r: self._can_read(region, r)
+                )
+                for r in REGIONS
             },
             table=self.tables[region],
             sns=self.sns[region],

@@ -25,12 +25,12 @@ from boto3.dynamodb.types import TypeSerializer
 
 from bench.event_source import Mapping, lane_of, replay
 from bench.fake_aws import FakeSqs
+from bench.lambda_modules import lambda_handler
 from bench.memory_dynamodb import MemoryDynamoDB, Usage
 from bench.workload import ContactCenterDay, to_shards
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambdas" / "stream_sync"))
 from dead_letters import DeadLetterQueue
-from handler import process
 from records import Change, Record, coalesce, decode_batch
 from writer import DynamoStore, VersionCache, apply_changes
 
@@ -114,7 +114,7 @@ def _deployed(cached: bool) -> Callable:
         def function(batch: list[dict[str, Any]]) -> dict[str, Any]:
             lane = lane_of(batch[0], mapping.parallelization_factor)  # a lane's retries find its warm container
             cache = caches.setdefault(lane, VersionCache()) if cached else None
-            return process({"Records": batch}, store, queue, cache)[0]
+            return lambda_handler("stream_sync").process({"Records": batch}, store, queue, cache)[0]
 
         return function
 

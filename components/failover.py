@@ -58,6 +58,15 @@ class FailoverResources:
     health_alarm: aws.cloudwatch.CompositeAlarm
 
 
+def decision_environment(settings: Failover, tie_breaker: bool) -> dict[str, str]:
+    """How the controller decides, as its Lambda environment (read back by its handler's `settings_from`)."""
+    return {
+        "HEALTHY_EVALUATIONS_BEFORE_FAILBACK": str(settings.healthy_evaluations_before_failback),
+        "COOLDOWN_SECONDS": str(settings.cooldown_minutes * 60),
+        "TIE_BREAKER": "true" if tie_breaker else "false",
+    }
+
+
 def both_regions(arns: list[str], regions: tuple[str, str]) -> list[str]:
     """Each ARN as it reads in either region: the replica region authorizes against its own ARN form."""
     variants = set()
@@ -254,9 +263,7 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
                 "HEALTH_ALARM": health.alarm_name,
                 "ALERT_TOPIC_ARN": args.context.alarm_topic_arn,
                 "CONFIG_TABLE": args.context.tables.name("config"),
-                "HEALTHY_EVALUATIONS_BEFORE_FAILBACK": str(args.settings.healthy_evaluations_before_failback),
-                "COOLDOWN_SECONDS": str(args.settings.cooldown_minutes * 60),
-                "TIE_BREAKER": "true" if args.tie_breaker else "false",
+                **decision_environment(args.settings, args.tie_breaker),
             },
             reserved_concurrency=1,
             statements=[

@@ -20,6 +20,7 @@ settings.load_profile(os.environ.get("CONNECTDR_HYPOTHESIS_PROFILE", "default"))
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.lambda_modules import lambda_handler  # noqa: E402
 from deploy.offline import Declared, Plan, run_program  # noqa: E402
 from deploy.plan import StackPlan, load_offline_stacks, plan_stacks  # noqa: E402
 from deploy.stack_files import StackFile  # noqa: E402
@@ -101,19 +102,8 @@ def only(resources: list[Declared]) -> Declared:
 
 
 def load_lambda(folder: str) -> Any:
-    """A Lambda's handler module, loaded from its folder as the runtime would (each folder is its own root)."""
-    import importlib.util
-
-    folder_path = ROOT / "lambdas" / folder
-    if str(folder_path) not in sys.path:
-        sys.path.insert(0, str(folder_path))
-    path = folder_path / "handler.py"
-    spec = importlib.util.spec_from_file_location(f"lambda_{folder}", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """A Lambda's handler module, loaded from its folder as a new container would (each folder is its own root)."""
+    return lambda_handler(folder, fresh=True)
 
 
 @pytest.fixture(autouse=True)

@@ -224,6 +224,47 @@ def test_a_restore_waits_until_the_peer_controllers_record_is_readable():
     assert decision.target is None and decision.condition == "peer-silent" and decision.alert
 
 
+def test_a_shift_this_controller_left_half_done_is_not_a_change_by_someone_else():
+    """Its intent was recorded, one group was written, then the invocation was stopped: the next evaluation
+    finishes the shift at once; a split neither before nor after that shift is someone else's change."""
+    started = run(traffic(50), traffic(0, 0), EAST, Observation(HEALTHY, HEALTHY, peer=fresh_peer()))
+    assert started.action == RESTORE and started.writes == (DEFAULT, GROUP)
+    half_done = traffic(50, 0)
+    later = NOW + 60
+    peer = fresh_peer(at=NOW - 30)
+    finished = run(traffic(50), half_done, EAST, Observation(HEALTHY, HEALTHY, peer=peer), started.memory, now=later)
+    assert finished.action == RESTORE and finished.writes == (GROUP,)
+    someone_else = traffic(30, 0)
+    held = run(traffic(50), someone_else, EAST, Observation(HEALTHY, HEALTHY, peer=peer), started.memory, now=later)
+    assert held.target is None and held.condition == "unrecorded-change"
+
+
+def test_a_split_the_peer_made_from_another_desired_item_is_not_undone_until_both_read_the_same():
+    """The config tables hold different desired items (replication lags): a controller that has read its
+    own for a while and hears the peer read another changes nothing but by a failover."""
+    memory = Memory(desired="v1/default", desired_since=NOW - 600)
+    peer = PeerReport(HEALTHY, NOW - 20, desired="v2/default")
+    observation = Observation(HEALTHY, HEALTHY, peer=peer, desired="v1/default")
+    held = run(traffic(50), traffic(70), EAST, observation, memory)
+    assert held.target is None and held.condition == "desired-differs" and held.alert
+    failing = replace(observation, other=UNHEALTHY, peer=replace(peer, health=UNHEALTHY))
+    failover = run(traffic(50), traffic(70), EAST, failing, memory)
+    assert failover.action == FAILOVER, "a failover does not wait for replication"
+    same = run(traffic(70), traffic(70), EAST, replace(observation, desired="v2/default"), memory)
+    assert same.memory.desired_since == NOW and same.condition is None
+
+
+def test_a_desired_split_read_here_before_the_peer_last_reported_applies_at_once():
+    """`up` writes the item and invokes this region's controller: the peer's last report (older than this
+    controller's first reading of the new item) does not hold it."""
+    memory = Memory(desired="v1/default", desired_since=NOW - 600)
+    peer = PeerReport(HEALTHY, NOW - 20, desired="v1/default")
+    decision = run(
+        traffic(70), traffic(50), EAST, Observation(HEALTHY, HEALTHY, peer=peer, desired="v2/default"), memory
+    )
+    assert decision.action == RESTORE and decision.memory.desired == "v2/default"
+
+
 def test_failback_waits_for_n_consecutive_healthy_sweeps_and_the_cooldown():
     desired = traffic(50)
     failover = run(desired, desired, EAST, Observation(HEALTHY, UNHEALTHY, peer=fresh_peer(UNHEALTHY)))
@@ -238,6 +279,20 @@ def test_failback_waits_for_n_consecutive_healthy_sweeps_and_the_cooldown():
         log.append((second, decision.action))
     restored = [second for second, action in log if action == RESTORE]
     assert restored == [300], "3 healthy sweeps (120 s) and then the 300 s cooldown after the failover"
+
+
+def test_traffic_goes_back_to_the_region_it_left_only_after_the_failback_hysteresis_even_on_a_failover():
+    """us-west-2 fails while us-east-1, failed away from 200 s ago, has been healthy for one sweep: moving
+    everything back is a failback, so it waits for N sweeps and the cooldown (and says so)."""
+    left = ShiftRecord(at=NOW - 200, last_shift_at=NOW - 200, failed_away_from=EAST)
+    memory = Memory(healthy_streak=((EAST, 1),), counted_at=((EAST, NOW - 60),), shift=left)
+    observation = Observation(HEALTHY, UNHEALTHY, peer=fresh_peer(UNHEALTHY))
+    held = run(traffic(50), traffic(0, 0, sign_in=(False, True)), EAST, observation, memory)
+    assert held.target is None and held.condition == "both-failing" and held.alert
+    assert "healthy for 2/3 evaluations" in held.reason
+    recovered = replace(memory, healthy_streak=((EAST, 3),), shift=replace(left, last_shift_at=NOW - 400))
+    failover = run(traffic(50), traffic(0, 0, sign_in=(False, True)), EAST, observation, recovered)
+    assert failover.action == FAILOVER and not failover.target.carries(WEST)
 
 
 def test_the_service_record_of_the_last_change_holds_the_cooldown_too():
@@ -381,15 +436,19 @@ def test_follow_the_sun_window_in_force_replaces_the_default():
 
     from desired import parse_desired
 
+    default_arn, group_arn = (
+        f"arn:aws:connect:{EAST}:123456789012:traffic-distribution-group/{uuid}-bbbb-cccc-dddd-eeeeeeeeeeee"
+        for uuid in ("aaaaaaaa", "ffffffff")
+    )
     document = {
         "regions": [EAST, WEST],
         "default": {
-            "arn": DEFAULT,
+            "arn": default_arn,
             "telephony": {EAST: 50, WEST: 50},
             "agents": {EAST: 50, WEST: 50},
             "signIn": {EAST: True, WEST: True},
         },
-        "groups": [{"name": "vip", "arn": GROUP, "telephony": {EAST: 70, WEST: 30}}],
+        "groups": [{"name": "vip", "arn": group_arn, "telephony": {EAST: 70, WEST: 30}}],
         "schedule": [
             {
                 "name": "evenings",
@@ -408,6 +467,6 @@ def test_follow_the_sun_window_in_force_replaces_the_default():
     assert night.window == "evenings" and night.traffic.default.telephony == {EAST: 30, WEST: 70}
     assert night.traffic.default.agents == {EAST: 30, WEST: 70}
     assert (noon.window, noon.traffic.default.telephony) == (None, {EAST: 50, WEST: 50})
-    assert night.traffic.split(GROUP) == Split({EAST: 70, WEST: 30}, {EAST: 70, WEST: 30})
+    assert night.traffic.split(group_arn) == Split({EAST: 70, WEST: 30}, {EAST: 70, WEST: 30})
     failover = run(night.traffic, night.traffic, EAST, Observation(HEALTHY, UNHEALTHY))
     assert not failover.target.carries(WEST), "failover wins over the schedule"

@@ -97,7 +97,9 @@ def compare(steps, tables) -> None:
             current=current,
             own_region=WEST,
             other_region=EAST,
-            observation=Observation(STATES[own_alarm], other, since, report, changed_at),
+            observation=Observation(
+                STATES[own_alarm], other, since, report, changed_at, parse_desired(document, world.now).identity
+            ),
             memory=memory,
             override=parse_desired(document, world.now).override,
             now=world.now,
@@ -142,8 +144,13 @@ def test_the_store_round_trips_every_part_of_the_memory(aws_env):
             unknown_counted_at=1190.125,
             alerted="other-unknown",
             shift=ShiftRecord(at=1100.5, last_shift_at=1100.5, failed_away_from=WEST, forced=False),
+            seen=((DEFAULT_ARN, f"{EAST}=0,{WEST}=100"), (GROUP_ARN, f"{EAST}=0,{WEST}=100")),
+            before=((DEFAULT_ARN, f"{EAST}=50,{WEST}=50"), (GROUP_ARN, f"{EAST}=70,{WEST}=30")),
+            unexplained_since=1150.0,
+            desired="v7/default",
+            desired_since=1000.0,
         )
         store.save(memory, HEALTHY, 1300.0, "silent")
         assert store.memory() == memory
         peer_view = ConfigTable(table, WEST, EAST).peer()
-        assert peer_view == PeerReport(HEALTHY, 1300.0, memory.shift, "silent")
+        assert peer_view == PeerReport(HEALTHY, 1300.0, memory.shift, "silent", "v7/default")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from bench.failover_world import DEFAULT_ARN, EAST, GROUP_ARN, WEST, World, desired_document
-from bench.fake_aws import MemoryTable
+from bench.fake_aws import Alarm, MemoryTable
 
 load_lambda("failover_controller")
 from decisions import Settings  # noqa: E402
@@ -140,3 +140,16 @@ def test_a_region_back_from_dark_waits_for_the_hysteresis_before_failback():
     assert world.east_share() == 100, "failed back on a streak built before the region went dark"
     minutes(world, 10)
     assert world.east_share() == 50 and world.swings()[-1][0] - back >= 3 * 60 - 10
+
+
+def test_two_healthy_controllers_that_each_read_the_other_alarm_as_alarm_hold_and_say_so():
+    """Each reads its own alarm OK and the other's in ALARM since before the other's latest report (reads
+    that disagree): neither acts on the other's word against its own, both alert once."""
+    world = world_with({EAST: MemoryTable(), WEST: MemoryTable()})
+    minutes(world, 3)
+    for reader, region in ((EAST, WEST), (WEST, EAST)):
+        world.alarm_views[(reader, region)] = Alarm("ALARM", world.now - 600)
+    minutes(world, 10)
+    assert world.connect.updates == []
+    for region in (EAST, WEST):
+        assert [m["Subject"] for m in world.sns[region].published] == [f"connectdr {region}: attention: peer-disputes"]

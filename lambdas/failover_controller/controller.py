@@ -1,25 +1,30 @@
 """One evaluation: observe, decide, record the intent, apply to every traffic group, audit, alert (thin).
 
-The order is what makes a failure safe: the controller's item (memory and the shift about to be made) is
-written before any UpdateTrafficDistribution call, so a change that takes effect is always on record; each
-group's write is attempted and its outcome kept, so one failing group never hides the groups that moved;
-the audit item and the alert always go out; and only then does a failure fail the invocation (Lambda's
-Errors metric is alarmed, and asynchronous invocations are retried).
+The order is what makes a failure safe: the controller's item (memory, the shift about to be made and what
+is to be announced) is written before any UpdateTrafficDistribution call, so a change that takes effect is
+always on record; each group's write is attempted and its outcome kept, so one failing group never hides
+the groups that moved; the audit item and the alert always go out, and only once they did is the
+announcement cleared from the item (an evaluation stopped by Lambda's timeout, or whose alert failed,
+leaves it for the next one to send); only then does a failure fail the invocation (Lambda's Errors metric
+is alarmed, and asynchronous invocations are retried). A desired item that is missing or breaks the rules
+moves nothing, is alerted once and audited, and the controller keeps reporting.
 """
 
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from decisions import NONE, Decision, Observation, Settings, Traffic, decide
-from desired import Desired, parse_desired
+from decisions import NONE, Decision, Memory, Observation, Settings, Traffic, decide
+from desired import Desired, DesiredInvalid, parse_desired
 from health import read_health
 from store import ConfigTable
 from traffic_api import error_code, read_traffic, write_split
 
 WRITTEN = "written"
+KEPT_UNANNOUNCED = 5
+"""Announcements kept for a later evaluation to send (the newest), if several in a row could not."""
 
 
 class EvaluationFailed(Exception):
@@ -58,6 +63,12 @@ def apply(clients: Clients, decision: Decision, traffic: Traffic) -> dict[str, s
     return outcomes
 
 
+def _default_telephony(traffic: Traffic) -> dict[str, int] | None:
+    """The default group's telephony split; None if it could not be read."""
+    split = dict(traffic.splits).get(traffic.default_arn)
+    return split.telephony if split else None
+
+
 def _after(current: Traffic, decision: Decision, outcomes: dict[str, str]) -> Traffic:
     if decision.target is None:
         return current
@@ -66,8 +77,12 @@ def _after(current: Traffic, decision: Decision, outcomes: dict[str, str]) -> Tr
     return Traffic.of(current.default_arn, splits)
 
 
-def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int, errors: int, now: float) -> None:
-    """CloudWatch Embedded Metric Format: metrics from the log line, no PutMetricData permission needed."""
+def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int | None, errors: int, now: float) -> None:
+    """CloudWatch Embedded Metric Format: metrics from the log line, no PutMetricData permission needed. The
+    share is left out when the default group could not be read."""
+    values = {"TrafficShift": int(moved), "OwnRegionTelephonyShare": own_share, "ControllerErrors": errors}
+    units = {"TrafficShift": "Count", "OwnRegionTelephonyShare": "Percent", "ControllerErrors": "Count"}
+    known = {name: value for name, value in values.items() if value is not None}
     print(
         json.dumps(
             {
@@ -77,18 +92,12 @@ def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int, 
                         {
                             "Namespace": "connectdr",
                             "Dimensions": [["ControllerRegion"]],
-                            "Metrics": [
-                                {"Name": "TrafficShift", "Unit": "Count"},
-                                {"Name": "OwnRegionTelephonyShare", "Unit": "Percent"},
-                                {"Name": "ControllerErrors", "Unit": "Count"},
-                            ],
+                            "Metrics": [{"Name": name, "Unit": units[name]} for name in known],
                         }
                     ],
                 },
                 "ControllerRegion": env.own_region,
-                "TrafficShift": int(moved),
-                "OwnRegionTelephonyShare": own_share,
-                "ControllerErrors": errors,
+                **known,
                 "action": action,
             }
         )
@@ -101,21 +110,55 @@ def _publish(clients: Clients, env: ControllerEnv, subject: str, message: dict[s
     )
 
 
+class DesiredUnusable(Exception):
+    """No desired item, or one that breaks the rules: nothing moves, the operator is told once."""
+
+    def __init__(self, condition: str, reason: str) -> None:
+        super().__init__(reason)
+        self.condition = condition
+
+
+def read_desired(store: ConfigTable, env: ControllerEnv, now: float) -> Desired:
+    where = "the desired item (pk=traffic, sk=desired) in this region's config table"
+    try:
+        document = store.desired()
+        if document is None:
+            raise DesiredUnusable("desired-missing", f"waiting: no desired split in {where}")
+        desired = parse_desired(document, now)
+        if set(desired.regions) != {env.own_region, env.other_region}:
+            raise DesiredInvalid(
+                f"regions = {list(desired.regions)!r}: must be this controller's regions "
+                f"{env.own_region} and {env.other_region}"
+            )
+    except DesiredInvalid as invalid:
+        raise DesiredUnusable("desired-invalid", f"{where} cannot be used: {invalid}; nothing moves") from None
+    return desired
+
+
+def _announcement(decision: Decision, now: float) -> dict[str, Any] | None:
+    """What this evaluation is about to tell the operator, recorded before it acts."""
+    if not decision.writes and not decision.alert:
+        return None
+    action = decision.action if decision.writes else f"attention: {decision.condition}"
+    return {"at": now, "action": action, "reason": decision.reason, "writes": list(decision.writes)}
+
+
 def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]:
     """Run the decision once and carry it out; returns what was decided and done."""
     store = ConfigTable(clients.table, env.own_region, env.other_region)
     own_health, _ = read_health(clients.cloudwatch[env.own_region], env.health_alarm)
     other_health, other_since = read_health(clients.cloudwatch[env.other_region], env.health_alarm)
-    memory, peer = store.memory(), store.peer()
+    (memory, unannounced), peer = store.own(), store.peer()
+    health = {env.own_region: own_health, env.other_region: other_health}
     try:
-        desired: Desired = parse_desired(store.desired(), now)
-    except LookupError as missing:
-        store.save(memory, own_health, now)
-        return {"action": NONE, "reason": f"waiting: {missing}"}
-    current, changed_at = read_traffic(clients.connect, desired.traffic)
-    observation = Observation(own_health, other_health, other_since, peer, changed_at)
+        desired = read_desired(store, env, now)
+    except DesiredUnusable as unusable:
+        return _without_desired(clients, env, store, memory, unannounced or [], own_health, health, unusable, now)
+    current, changed_at, unreadable = read_traffic(clients.connect, desired.traffic)
+    readable = desired.traffic.only(tuple(dict(current.splits)))
+    observation = Observation(own_health, other_health, other_since, peer, changed_at, desired.identity)
     decision = decide(
-        desired=desired.traffic,
+        desired=readable,
         current=current,
         own_region=env.own_region,
         other_region=env.other_region,
@@ -125,7 +168,13 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         now=now,
         settings=env.settings,
     )
-    store.save(decision.memory, own_health, now, decision.other_view)
+    earlier = unannounced or []
+    pending = [*earlier, *filter(None, [_announcement(decision, now)])][-KEPT_UNANNOUNCED:]
+
+    def save(announcements: list[dict[str, Any]]) -> None:
+        store.save(decision.memory, own_health, now, decision.other_view, announcements or None)
+
+    save(pending)
     outcomes = apply(clients, decision, desired.traffic)
     moved = [arn for arn, outcome in outcomes.items() if outcome == WRITTEN]
     failed = {arn: outcome for arn, outcome in outcomes.items() if outcome != WRITTEN}
@@ -135,34 +184,100 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         "decided": decision.action,
         "reason": decision.reason,
         "condition": decision.condition,
-        "health": {env.own_region: observation.own, env.other_region: observation.other},
+        "health": health,
         "peerReport": observation.peer.health if observation.peer else None,
         "window": desired.window,
         "desiredVersion": desired.version,
-        "before": current.default.telephony,
-        "after": after.default.telephony,
+        "before": _default_telephony(current),
+        "after": _default_telephony(after),
         "written": moved,
         "failed": failed,
+        **({"unreadable": unreadable} if unreadable else {}),
+        **({"unannounced": earlier} if earlier else {}),
     }
+    subject = None
+    if moved:
+        subject = decision.action + (f" ({len(failed)} group(s) failed)" if failed else "")
+    elif decision.alert:
+        subject = f"attention: {decision.condition}"
     problems = [f"{arn}: {code}" for arn, code in failed.items()]
-    for step, run in (
-        ("audit", lambda: store.audit(record, now)),
-        ("alert", lambda: _alert(clients, env, decision, record, bool(moved))),
-    ):
-        try:
-            run()
-        except Exception as error:  # the other steps still run; the invocation fails at the end
-            problems.append(f"{step}: {error_code(error)}")
-    _emit_metrics(env, record["action"], bool(moved), after.default.share_of(env.own_region), len(problems), now)
+    problems += [f"{arn}: unreadable ({code})" for arn, code in unreadable.items()]
+    problems += _finish(clients, env, store, record, subject, earlier, pending, save, after, now)
+    own_share = (_default_telephony(after) or {}).get(env.own_region)
+    _emit_metrics(env, record["action"], bool(moved), own_share, len(problems), now)
     if problems:
         raise EvaluationFailed(f"{decision.action}: {decision.reason}; failed: {'; '.join(problems)}")
     return {**record, "alert": decision.alert}
 
 
-def _alert(clients: Clients, env: ControllerEnv, decision: Decision, record: dict[str, Any], moved: bool) -> None:
-    """A message when traffic moved, or when the condition needing attention changed; never every minute."""
-    if moved:
-        failed = f" ({len(record['failed'])} group(s) failed)" if record["failed"] else ""
-        _publish(clients, env, f"{decision.action}{failed}", record)
-    elif decision.alert:
-        _publish(clients, env, f"attention: {decision.condition}", record)
+def _without_desired(
+    clients: Clients,
+    env: ControllerEnv,
+    store: ConfigTable,
+    memory: Memory,
+    earlier: list[dict[str, Any]],
+    own_health: str,
+    health: dict[str, str],
+    unusable: DesiredUnusable,
+    now: float,
+) -> dict[str, Any]:
+    """No usable desired split: report (so the peer does not take this controller for silent), audit, and
+    alert when the condition is new."""
+    kept = replace(memory, alerted=unusable.condition)
+    subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
+    announcement = {"at": now, "action": subject, "reason": str(unusable), "writes": []}
+    pending = [*earlier, *([announcement] if subject else [])][-KEPT_UNANNOUNCED:]
+
+    def save(announcements: list[dict[str, Any]]) -> None:
+        store.save(kept, own_health, now, None, announcements or None)
+
+    save(pending)
+    record = {
+        "action": NONE,
+        "decided": NONE,
+        "reason": str(unusable),
+        "condition": unusable.condition,
+        "health": health,
+        "written": [],
+        "failed": {},
+        **({"unannounced": earlier} if earlier else {}),
+    }
+    problems = _finish(clients, env, store, record, subject, earlier, pending, save, None, now)
+    if problems:
+        raise EvaluationFailed(f"{unusable}; failed: {'; '.join(problems)}")
+    return {**record, "alert": subject is not None}
+
+
+def _finish(
+    clients: Clients,
+    env: ControllerEnv,
+    store: ConfigTable,
+    record: dict[str, Any],
+    subject: str | None,
+    earlier: list[dict[str, Any]],
+    pending: list[dict[str, Any]],
+    save: Callable[[list[dict[str, Any]]], None],
+    after: Traffic | None,
+    now: float,
+) -> list[str]:
+    """Audit, then the alerts (first what earlier evaluations could not announce, then this one's), then
+    clear the recorded announcements; the problems met, in words."""
+    problems = []
+    try:
+        store.audit(record, now)
+    except Exception as error:  # the alerts still go out; the invocation fails at the end
+        problems.append(f"audit: {error_code(error)}")
+    try:
+        for announcement in earlier:
+            message = {"unannounced": announcement, "split": _default_telephony(after) if after else None}
+            _publish(clients, env, f"not announced before: {announcement['action']}", message)
+        if subject is not None:
+            _publish(clients, env, subject, record)
+    except Exception as error:  # kept in the controller's item: the next evaluation sends it
+        return [*problems, f"alert: {error_code(error)}"]
+    try:
+        if pending:
+            save([])
+    except Exception as error:  # sent already: the next evaluation may send it again
+        problems.append(f"announced, record not cleared: {error_code(error)}")
+    return problems

@@ -6,8 +6,10 @@ not see healthy and never shifts while its own region is unhealthy or unknown. A
 cannot be read and whose controller is silent (a dark region, or a cut link: the two look alike) counts as
 failed only for the designated tie-breaker, so two controllers that cannot see each other never both act.
 A controller never undoes a change it cannot explain: after seeing the split changed by someone else, it
-moves traffic only by a failover until the peer's record of that change is readable. Failback after a
-failover waits for N healthy evaluations and a cooldown; a new desired split applies at once. A manual
+moves traffic only by a failover until the peer's record of that change is readable, and while the peer
+reads another desired split (the config tables replicate items in no set order) it moves traffic only by
+a failover. Traffic goes back to a region it was failed away from only after N healthy evaluations and a
+cooldown, also when the region carrying it fails in turn; a new desired split applies at once. A manual
 override forces all traffic to one region or freezes the split. Every outcome carries its reason in words,
 and a condition code so that alerts go out when the condition changes, not every minute.
 """
@@ -88,10 +90,17 @@ class Traffic:
         """Whether any group sends contacts to the region."""
         return any(split.share_of(region) > 0 for _, split in self.splits)
 
-    def fingerprint(self) -> str:
-        """Every group's telephony split as one string, to notice a change between two evaluations
-        (telephony is what every write changes and what the service always reports)."""
-        return ";".join(f"{arn}={sorted(split.telephony.items())}" for arn, split in self.splits)
+    def fingerprint(self) -> "Fingerprint":
+        """Every group's telephony split, to notice a change between two evaluations (telephony is what
+        every write changes and what the service always reports)."""
+        return tuple(
+            (arn, ",".join(f"{region}={share}" for region, share in sorted(split.telephony.items())))
+            for arn, split in self.splits
+        )
+
+    def only(self, arns: tuple[str, ...]) -> "Traffic":
+        """The groups among `arns`."""
+        return Traffic.of(self.default_arn, {arn: split for arn, split in self.splits if arn in arns})
 
     def with_writes(self, target: "Traffic", arns: tuple[str, ...]) -> "Traffic":
         """This traffic once `target`'s split is written to the groups `arns`."""
@@ -101,6 +110,10 @@ class Traffic:
         """The groups whose split `current` does not carry yet: what a write must change."""
         found = dict(current.splits)
         return tuple(arn for arn, split in self.splits if arn not in found or not split.in_effect(found[arn]))
+
+
+Fingerprint = tuple[tuple[str, str], ...]
+"""(group ARN, its telephony split in words) for every group: `Traffic.fingerprint`."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,8 @@ class PeerReport:
     view_of_you: str | None = None
     """How it sees this controller's region (`peer_view` from its side): traffic is not moved back here
     while the peer would count this region as failed and move it away again."""
+    desired: str | None = None
+    """The desired split it read (`Observation.desired`); None from a controller that does not say."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +172,9 @@ class Observation:
     other_unhealthy_since: float | None = None
     peer: PeerReport | None = None
     traffic_changed_at: float | None = None
+    desired: str | None = None
+    """Which desired split this controller read (its version and the schedule window in force): the two
+    regions' config tables can hold different desired items while replication lags."""
 
 
 @dataclass(frozen=True)
@@ -170,11 +188,18 @@ class Memory:
     alerted: str | None = None
     """The condition the last alert was about; an alert goes out when the condition changes."""
     shift: ShiftRecord = ShiftRecord()
-    seen: str | None = None
-    """The traffic distribution as this controller last saw or made it (`Traffic.fingerprint`)."""
+    seen: Fingerprint | None = None
+    """The traffic distribution as this controller last saw or made it."""
+    before: Fingerprint | None = None
+    """The distribution before the shift this controller made in its last evaluation: a split between
+    `before` and `seen` group by group is that shift left half done (the invocation was stopped), not a
+    change by someone else."""
     unexplained_since: float | None = None
     """When this controller found the distribution changed by someone else and has not yet seen a report of
     the peer written after that: the peer records every shift before making it, so that report explains it."""
+    desired: str | None = None
+    desired_since: float | None = None
+    """The desired split this controller reads (`Observation.desired`) and since when it reads it."""
 
     def streak(self, region: str) -> int:
         return dict(self.healthy_streak).get(region, 0)
@@ -248,13 +273,58 @@ def _count(
     )
 
 
-def _notice_changes(memory: Memory, current: Traffic, peer: PeerReport | None, now: float) -> Memory:
-    seen, unexplained = current.fingerprint(), memory.unexplained_since
-    if memory.seen is not None and seen != memory.seen:
+def _left_half_done(memory: Memory, seen: Fingerprint) -> bool:
+    """Whether every group is either as before this controller's last shift or as that shift made it."""
+    if memory.before is None or memory.seen is None:
+        return False
+    before, made = dict(memory.before), dict(memory.seen)
+    return all(split in (before.get(arn), made.get(arn)) for arn, split in seen if arn in made)
+
+
+def _changed(memory: Memory, seen: Fingerprint) -> bool:
+    """Whether a group seen last time has another split now (a group added to the desired item, or one
+    that could not be read, is no change)."""
+    previous = dict(memory.seen or ())
+    return any(arn in previous and previous[arn] != split for arn, split in seen)
+
+
+def _notice_changes(memory: Memory, current: Traffic, observation: Observation, now: float) -> Memory:
+    seen, unexplained, peer = current.fingerprint(), memory.unexplained_since, observation.peer
+    if _changed(memory, seen) and not _left_half_done(memory, seen):
         unexplained = now
     if unexplained is not None and peer is not None and peer.at > unexplained:
         unexplained = None
-    return replace(memory, seen=seen, unexplained_since=unexplained)
+    since = memory.desired_since if observation.desired == memory.desired else now
+    return replace(
+        memory,
+        seen=seen,
+        before=None,
+        unexplained_since=unexplained,
+        desired=observation.desired,
+        desired_since=since,
+    )
+
+
+def _peer_reads_another_desired(memory: Memory, peer: PeerReport | None) -> str | None:
+    """The desired split the peer reads, if it has reported since this controller began reading its own
+    that it reads another one (replication has not carried the newer item both ways yet)."""
+    if peer is None or peer.desired is None or memory.desired is None or peer.desired == memory.desired:
+        return None
+    return peer.desired if memory.desired_since is not None and peer.at >= memory.desired_since else None
+
+
+def _recovering(memory: Memory, observation: Observation, now: float, settings: Settings) -> str | None:
+    """Why the region traffic was failed away from may not take traffic back yet (its N healthy sweeps, then
+    the cooldown after the last change), in words; None once it may."""
+    failed, needed = memory.shift.failed_away_from, settings.healthy_evaluations_before_failback
+    if failed is None:
+        return None
+    if memory.streak(failed) < needed:
+        return f"{failed} healthy for {memory.streak(failed)}/{needed} evaluations"
+    changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
+    if changed and now - max(changed) < settings.cooldown_seconds:
+        return f"cooldown after the failover: {settings.cooldown_seconds - (now - max(changed)):.0f} s left"
+    return None
 
 
 def peer_view(observation: Observation, memory: Memory, now: float, settings: Settings) -> tuple[str, str]:
@@ -293,7 +363,7 @@ def decide(
     """The target split of every traffic distribution group (or none), with the reason."""
     regions = (own_region, other_region)
     memory = _count(_merge_peer_shift(memory, observation.peer), regions, observation, now, settings)
-    memory = _notice_changes(memory, current, observation.peer, now)
+    memory = _notice_changes(memory, current, observation, now)
     other, evidence = peer_view(observation, memory, now, settings)
 
     def outcome(
@@ -321,8 +391,18 @@ def decide(
                 f"{other_region} controller has not reported since): nothing is undone until it has",
                 "unrecorded-change",
             )
+        peer_desired = _peer_reads_another_desired(memory, observation.peer)
+        if action != FAILOVER and peer_desired is not None:
+            return hold(
+                f"the {other_region} controller reads the desired split {peer_desired} and this region "
+                f"{memory.desired}: the config table has not replicated it both ways yet; nothing moves but "
+                f"a failover until both read the same",
+                "desired-differs",
+            )
         made = current.with_writes(target, target.pending_in(current)).fingerprint()
-        moved = replace(memory, seen=made, shift=replace(record, at=now, last_shift_at=now))
+        moved = replace(
+            memory, seen=made, before=current.fingerprint(), shift=replace(record, at=now, last_shift_at=now)
+        )
         return outcome(action, target, reason, condition, moved)
 
     if override.mode == "freeze":
@@ -352,8 +432,17 @@ def decide(
             )
         return hold(f"override forces traffic to {other_region}; its controller applies it")
     if other == UNHEALTHY:
+        target = desired.all_to(own_region, regions)
+        recovering = _recovering(memory, observation, now, settings)
+        if memory.shift.failed_away_from == own_region and recovering and target.pending_in(current):
+            return hold(
+                f"{other_region} unhealthy ({evidence}), but traffic was failed away from {own_region} and "
+                f"{recovering}: moving it all back before then would swing it between two failing regions; "
+                f"to move it now, set an override forcing {own_region}",
+                "both-failing",
+            )
         reason = f"{other_region} unhealthy ({evidence}): all traffic to {own_region}"
-        return shift(FAILOVER, desired.all_to(own_region, regions), reason, "other-unhealthy", other_region)
+        return shift(FAILOVER, target, reason, "other-unhealthy", other_region)
     if other in (UNKNOWN, SILENT):
         condition = "other-unknown" if other == UNKNOWN else "other-silent"
         if desired.pending_in(current) and not desired.carries(other_region):
@@ -388,11 +477,8 @@ def decide(
         return hold(f"{other_region} is {REPORTED_HEALTHY}: it gets more calls once its alarm is readable")
     if memory.shift.forced:
         return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None, None)
-    failed, needed = memory.shift.failed_away_from, settings.healthy_evaluations_before_failback
-    if failed is not None and memory.streak(failed) < needed:
-        return hold(f"{failed} healthy for {memory.streak(failed)}/{needed} evaluations; failback waits")
-    changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
-    if failed is not None and changed and now - max(changed) < settings.cooldown_seconds:
-        return hold(f"cooldown after the failover: {settings.cooldown_seconds - (now - max(changed)):.0f} s left")
+    if recovering := _recovering(memory, observation, now, settings):
+        return hold(f"{recovering}; failback waits")
+    failed = memory.shift.failed_away_from
     reason = "failback: both regions healthy" if failed else "both regions healthy: the desired split applies"
     return shift(RESTORE, desired, reason, None, None)

@@ -1,5 +1,9 @@
-"""Reading the desired-split document Pulumi writes, and the follow-the-sun window in force (pure)."""
+"""Reading the desired-split document Pulumi writes, and the follow-the-sun window in force (pure).
 
+The document is checked before anything acts on it: a document that does not follow the rules (an older
+or newer writer, a hand edit) is refused with the key, the value and the rule, never half used."""
+
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -7,6 +11,16 @@ from typing import Any
 from decisions import Override, Split, Traffic
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+TDG_ARN = re.compile(
+    r"arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z-]+-[0-9]:[0-9]{1,20}:traffic-distribution-group/"
+    r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}"
+)
+"""UpdateTrafficDistribution's Id pattern (botocore's connect model), in its ARN form."""
+OVERRIDE_MODES = ("none", "force", "freeze")
+
+
+class DesiredInvalid(ValueError):
+    """The desired item breaks a rule; the message names the key, the value and the rule."""
 
 
 @dataclass(frozen=True)
@@ -19,27 +33,128 @@ class Desired:
     version: str
     window: str | None
 
+    @property
+    def identity(self) -> str:
+        """Which desired split this is: the document's version and the schedule window in force."""
+        return f"{self.version}/{self.window or 'default'}"
+
+
+def _broken(key: str, value: Any, rule: str) -> DesiredInvalid:
+    return DesiredInvalid(f"{key} = {value!r}: {rule}")
+
+
+def _mapping(document: Any, key: str) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise _broken(key, document, "must be a mapping")
+    return document
+
+
+def _field(document: dict[str, Any], name: str, key: str) -> Any:
+    if name not in document:
+        raise _broken(f"{key}.{name}" if key else name, None, "is required")
+    return document[name]
+
+
+def _shares(value: Any, key: str, regions: tuple[str, str]) -> dict[str, int]:
+    shares = _mapping(value, key)
+    if set(shares) != set(regions):
+        raise _broken(key, value, f"must give a percentage for each of {', '.join(regions)}")
+    if any(type(p) is not int or not 0 <= p <= 100 or p % 10 for p in shares.values()):
+        raise _broken(key, value, "percentages must be whole multiples of 10 from 0 to 100")
+    if sum(shares.values()) != 100:
+        raise _broken(key, value, "percentages must add up to 100")
+    return dict(shares)
+
+
+def _sign_in(value: Any, key: str, regions: tuple[str, str]) -> dict[str, bool]:
+    sign_in = _mapping(value, key)
+    if set(sign_in) != set(regions) or any(type(v) is not bool for v in sign_in.values()):
+        raise _broken(key, value, f"must say true or false for each of {', '.join(regions)}")
+    return dict(sign_in)
+
+
+def _regions(document: dict[str, Any]) -> tuple[str, str]:
+    regions = _field(document, "regions", "")
+    if not isinstance(regions, list) or len(regions) != 2 or len(set(regions)) != 2:
+        raise _broken("regions", regions, "must list the two regions of the instance")
+    if not all(isinstance(region, str) for region in regions):
+        raise _broken("regions", regions, "region names must be strings")
+    return regions[0], regions[1]
+
+
+def _arn(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not TDG_ARN.fullmatch(value):
+        raise _broken(key, value, "must be a traffic distribution group ARN (the replica region needs the ARN)")
+    return value
+
+
+def _schedule(value: Any, regions: tuple[str, str]) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise _broken("schedule", value, "must be a list of windows")
+    for index, window in enumerate(value):
+        key = f"schedule[{index}]"
+        if not isinstance(_field(_mapping(window, key), "name", key), str):
+            raise _broken(f"{key}.name", window["name"], "must be a string")
+        days = _field(window, "days", key)
+        if not isinstance(days, list) or not days or not set(days) <= set(WEEKDAYS):
+            raise _broken(f"{key}.days", days, f"must list days among {', '.join(WEEKDAYS)}")
+        start, end = _field(window, "startHour", key), _field(window, "endHour", key)
+        if type(start) is not int or type(end) is not int or not 0 <= start < end <= 24:
+            raise _broken(f"{key}.startHour/endHour", (start, end), "hours of the day with startHour before endHour")
+        _shares(_field(window, "telephony", key), f"{key}.telephony", regions)
+        if window.get("agents") is not None:
+            _shares(window["agents"], f"{key}.agents", regions)
+    return value
+
+
+def _override(value: Any, regions: tuple[str, str]) -> Override:
+    override = _mapping(value or {}, "override")
+    mode, region = override.get("mode", "none"), override.get("region")
+    if mode not in OVERRIDE_MODES:
+        raise _broken("override.mode", mode, f"must be one of {', '.join(OVERRIDE_MODES)}")
+    if mode == "force" and region not in regions:
+        raise _broken("override.region", region, f"a force names one of {', '.join(regions)}")
+    return Override(mode=mode, region=region if mode == "force" else None)
+
 
 def window_in_force(schedule: list[dict[str, Any]], moment: datetime) -> dict[str, Any] | None:
     weekday, hour = WEEKDAYS[moment.weekday()], moment.hour
     return next((w for w in schedule if weekday in w["days"] and w["startHour"] <= hour < w["endHour"]), None)
 
 
-def parse_desired(document: dict[str, Any], now: float) -> Desired:
+def parse_desired(document: Any, now: float) -> Desired:
     """The document's default split, replaced by the schedule window in force at `now` (UTC) if any, and
-    each custom group's telephony split (its agents follow its telephony)."""
-    default = document["default"]
-    window = window_in_force(document.get("schedule", []), datetime.fromtimestamp(now, UTC))
-    telephony = window["telephony"] if window else default["telephony"]
-    agents = (window.get("agents") or window["telephony"]) if window else default.get("agents", telephony)
-    override = document.get("override") or {}
-    splits = {default["arn"]: Split(telephony=dict(telephony), agents=dict(agents), sign_in=dict(default["signIn"]))}
-    for group in document.get("groups", []):
-        splits[group["arn"]] = Split(telephony=dict(group["telephony"]), agents=dict(group["telephony"]))
+    each custom group's telephony split (its agents follow its telephony). Raises `DesiredInvalid`."""
+    document = _mapping(document, "the desired item")
+    regions = _regions(document)
+    default = _mapping(_field(document, "default", ""), "default")
+    default_arn = _arn(_field(default, "arn", "default"), "default.arn")
+    schedule = _schedule(document.get("schedule", []), regions)
+    telephony = _shares(_field(default, "telephony", "default"), "default.telephony", regions)
+    agents = _shares(default.get("agents", telephony), "default.agents", regions)
+    window = window_in_force(schedule, datetime.fromtimestamp(now, UTC))
+    if window:
+        telephony = dict(window["telephony"])
+        agents = dict(window.get("agents") or telephony)
+    sign_in = _sign_in(_field(default, "signIn", "default"), "default.signIn", regions)
+    splits = {default_arn: Split(telephony=telephony, agents=agents, sign_in=sign_in)}
+    groups = document.get("groups", [])
+    if not isinstance(groups, list):
+        raise _broken("groups", groups, "must be a list of traffic groups")
+    for index, group in enumerate(groups):
+        key = f"groups[{index}]"
+        arn = _arn(_field(_mapping(group, key), "arn", key), f"{key}.arn")
+        if arn in splits:
+            raise _broken(f"{key}.arn", arn, "each traffic distribution group appears once")
+        shares = _shares(_field(group, "telephony", key), f"{key}.telephony", regions)
+        splits[arn] = Split(telephony=shares, agents=dict(shares))
+    version = document.get("version", "")
+    if not isinstance(version, str):
+        raise _broken("version", version, "must be a string")
     return Desired(
-        regions=tuple(document["regions"]),
-        traffic=Traffic.of(default["arn"], splits),
-        override=Override(mode=override.get("mode", "none"), region=override.get("region")),
-        version=document.get("version", ""),
+        regions=regions,
+        traffic=Traffic.of(default_arn, splits),
+        override=_override(document.get("override"), regions),
+        version=version,
         window=window["name"] if window else None,
     )

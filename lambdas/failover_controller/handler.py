@@ -8,6 +8,7 @@ overlap; every invocation reads the controller's state back from the config tabl
 
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -19,17 +20,22 @@ QUICK = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=
 CONNECT = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
 
+def settings_from(environ: Mapping[str, str]) -> Settings:
+    """The decision settings the stack put in the function's environment (`decision_environment`)."""
+    return Settings(
+        healthy_evaluations_before_failback=int(environ["HEALTHY_EVALUATIONS_BEFORE_FAILBACK"]),
+        cooldown_seconds=float(environ["COOLDOWN_SECONDS"]),
+        tie_breaker=environ["TIE_BREAKER"] == "true",
+    )
+
+
 def environment() -> ControllerEnv:
     return ControllerEnv(
         own_region=os.environ["AWS_REGION"],
         other_region=os.environ["OTHER_REGION"],
         health_alarm=os.environ["HEALTH_ALARM"],
         topic_arn=os.environ["ALERT_TOPIC_ARN"],
-        settings=Settings(
-            healthy_evaluations_before_failback=int(os.environ["HEALTHY_EVALUATIONS_BEFORE_FAILBACK"]),
-            cooldown_seconds=float(os.environ["COOLDOWN_SECONDS"]),
-            tie_breaker=os.environ["TIE_BREAKER"] == "true",
-        ),
+        settings=settings_from(os.environ),
     )
 
 

@@ -10,7 +10,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from decisions import Memory, PeerReport, ShiftRecord
+from decisions import Fingerprint, Memory, PeerReport, ShiftRecord
+from desired import DesiredInvalid
 
 AUDIT_DAYS = 90
 CONTROLLER_PK = "controller"
@@ -34,6 +35,11 @@ def shift_record(document: dict[str, Any]) -> ShiftRecord:
     )
 
 
+def _fingerprint(document: Any) -> Fingerprint | None:
+    """A fingerprint as stored ({ARN: split}); anything else (an older controller's string) is none."""
+    return tuple(sorted(document.items())) if isinstance(document, dict) else None
+
+
 def memory_document(memory: Memory) -> dict[str, Any]:
     return {
         "healthyStreak": dict(memory.healthy_streak),
@@ -41,8 +47,11 @@ def memory_document(memory: Memory) -> dict[str, Any]:
         "otherUnknownStreak": memory.other_unknown_streak,
         "unknownCountedAt": memory.unknown_counted_at,
         "alerted": memory.alerted,
-        "seen": memory.seen,
+        "seen": dict(memory.seen) if memory.seen is not None else None,
+        "before": dict(memory.before) if memory.before is not None else None,
         "unexplainedSince": memory.unexplained_since,
+        "desired": memory.desired,
+        "desiredSince": memory.desired_since,
     }
 
 
@@ -55,14 +64,18 @@ def memory_from(document: dict[str, Any]) -> Memory:
         unknown_counted_at=own.get("unknownCountedAt"),
         alerted=own.get("alerted"),
         shift=shift_record(document.get("shift", {})),
-        seen=own.get("seen"),
+        seen=_fingerprint(own.get("seen")),
+        before=_fingerprint(own.get("before")),
         unexplained_since=own.get("unexplainedSince"),
+        desired=own.get("desired"),
+        desired_since=own.get("desiredSince"),
     )
 
 
 class ConfigTable:
     """Items with a JSON `document` attribute: pk=traffic sk=desired (Pulumi's), pk=controller sk=<region>
-    (each controller's memory, report and shift record), pk=audit sk=<time>#<region> (90-day TTL)."""
+    (each controller's memory, report, shift record and what it has not announced yet), pk=audit
+    sk=<time>#<region> (90-day TTL)."""
 
     def __init__(self, table: Any, region: str, peer_region: str) -> None:
         self.table, self.region, self.peer_region = table, region, peer_region
@@ -74,14 +87,24 @@ class ConfigTable:
     def _put(self, pk: str, sk: str, document: dict[str, Any], **extra: Any) -> None:
         self.table.put_item(Item={"pk": pk, "sk": sk, "document": json.dumps(document, sort_keys=True), **extra})
 
-    def desired(self) -> dict[str, Any]:
-        document = self._get("traffic", "desired")
-        if document is None:
-            raise LookupError("no desired split in the config table (pk=traffic, sk=desired)")
-        return document
+    def desired(self) -> Any:
+        """The desired item's document as Pulumi (or `split --direct`) wrote it; None if there is none."""
+        item = self.table.get_item(Key={"pk": "traffic", "sk": "desired"}, ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        try:
+            return json.loads(item["document"])
+        except (KeyError, TypeError, ValueError):
+            raise DesiredInvalid(f"document = {item.get('document')!r}: must be a JSON document") from None
+
+    def own(self) -> tuple[Memory, list[dict[str, Any]] | None]:
+        """This controller's memory, and the announcement an earlier evaluation did not get out (it was
+        stopped or its alert failed after recording what it was about to do)."""
+        document = self._get(CONTROLLER_PK, self.region) or {}
+        return memory_from(document), document.get("unannounced")
 
     def memory(self) -> Memory:
-        return memory_from(self._get(CONTROLLER_PK, self.region) or {})
+        return self.own()[0]
 
     def peer(self) -> PeerReport | None:
         """The peer controller's latest report and shift record, as replicated to this region."""
@@ -90,20 +113,24 @@ class ConfigTable:
             return None
         report = document["report"]
         shift = shift_record(document.get("shift", {}))
-        return PeerReport(report["health"], float(report["at"]), shift, report.get("viewOfPeer"))
+        return PeerReport(report["health"], float(report["at"]), shift, report.get("viewOfPeer"), report.get("desired"))
 
-    def save(self, memory: Memory, own_health: str, now: float, view_of_peer: str | None = None) -> None:
-        """The controller's whole state, its report on its own region and how it sees the peer's. Written
-        before any traffic change, so a change that takes effect is never missing from the record."""
-        self._put(
-            CONTROLLER_PK,
-            self.region,
-            {
-                "report": {"health": own_health, "at": now, "viewOfPeer": view_of_peer},
-                "memory": memory_document(memory),
-                "shift": shift_document(memory.shift),
-            },
-        )
+    def save(
+        self,
+        memory: Memory,
+        own_health: str,
+        now: float,
+        view_of_peer: str | None = None,
+        unannounced: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """The controller's whole state, its report on its own region, how it sees the peer's and which
+        desired split it reads, and what it is about to announce. Written before any traffic change, so a
+        change that takes effect is never missing from the record."""
+        report = {"health": own_health, "at": now, "viewOfPeer": view_of_peer, "desired": memory.desired}
+        document = {"report": report, "memory": memory_document(memory), "shift": shift_document(memory.shift)}
+        if unannounced:
+            document["unannounced"] = unannounced
+        self._put(CONTROLLER_PK, self.region, document)
 
     def audit(self, document: dict[str, Any], now: float) -> None:
         stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")

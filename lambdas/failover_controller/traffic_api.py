@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from decisions import Split, Traffic
 
 T = TypeVar("T")
@@ -36,33 +36,42 @@ def while_in_progress(
     raise AssertionError("unreachable")
 
 
-def _percentages(config: dict[str, Any] | None) -> dict[str, int] | None:
-    if not config:
-        return None
-    return {d["Region"]: int(d["Percentage"]) for d in config.get("Distributions", [])}
+def _distributions(config: dict[str, Any] | None, key: str, regions: tuple[str, ...], absent: T) -> dict[str, T]:
+    """A region the answer leaves out gets `absent` (no share, not enabled)."""
+    found = {d["Region"]: d[key] for d in (config or {}).get("Distributions", [])}
+    return {region: found.get(region, absent) for region in sorted({*regions, *found})}
 
 
-def read_split(client: Any, tdg_arn: str) -> tuple[Split, float | None]:
-    """GetTrafficDistribution as a Split, and LastFailoverTime (when the distribution last changed)."""
+def read_split(client: Any, tdg_arn: str, regions: tuple[str, ...] = ()) -> tuple[Split, float | None]:
+    """GetTrafficDistribution as a Split, and LastFailoverTime (when the distribution last changed). A part
+    the answer leaves out is None; a region it leaves out of a part has 0% (or sign-in disabled)."""
     response = client.get_traffic_distribution(Id=tdg_arn)
-    sign_in = response.get("SignInConfig")
+    telephony, agents, sign_in = (response.get(part) for part in ("TelephonyConfig", "AgentConfig", "SignInConfig"))
     changed = response.get("LastFailoverTime")
     split = Split(
-        telephony=_percentages(response.get("TelephonyConfig")) or {},
-        agents=_percentages(response.get("AgentConfig")),
-        sign_in={d["Region"]: bool(d["Enabled"]) for d in sign_in["Distributions"]} if sign_in else None,
+        telephony={r: int(p) for r, p in _distributions(telephony, "Percentage", regions, 0).items()},
+        agents={r: int(p) for r, p in _distributions(agents, "Percentage", regions, 0).items()} if agents else None,
+        sign_in={r: bool(e) for r, e in _distributions(sign_in, "Enabled", regions, False).items()}
+        if sign_in
+        else None,
     )
     return split, changed.timestamp() if changed else None
 
 
-def read_traffic(client: Any, groups: Traffic) -> tuple[Traffic, float | None]:
-    """The current split of every group in `groups`, and the default group's LastFailoverTime."""
-    splits, changed = {}, None
-    for arn, _ in groups.splits:
-        splits[arn], last_change = read_split(client, arn)
+def read_traffic(client: Any, groups: Traffic) -> tuple[Traffic, float | None, dict[str, str]]:
+    """The current split of every group in `groups` that can be read (over the regions their desired splits
+    name), the default group's LastFailoverTime, and the error code of each group that cannot (deleted, not
+    ACTIVE, not allowed): one such group does not keep the others from moving."""
+    splits, changed, unreadable = {}, None, {}
+    for arn, desired in groups.splits:
+        try:
+            splits[arn], last_change = read_split(client, arn, tuple(desired.telephony))
+        except (ClientError, BotoCoreError) as error:
+            unreadable[arn] = error_code(error)
+            continue
         if arn == groups.default_arn:
             changed = last_change
-    return Traffic.of(groups.default_arn, splits), changed
+    return Traffic.of(groups.default_arn, splits), changed, unreadable
 
 
 def write_split(
