@@ -154,7 +154,7 @@ def force_here(ports: Ports, settings: Settings, execution_id: str) -> dict[str,
 
 def end_override(ports: Ports, settings: Settings) -> dict[str, Any]:
     """End the override the plan set; the controller then restores the desired split."""
-    document = change_desired(ports, override_ended)
+    document = change_desired(ports, lambda current: override_ended(current, ports.region))
     answer = invoke_controller(ports, settings, "region-switch")
     log(END_OVERRIDE, region=ports.region, override=document.get("override"), controller=answer)
     return {"override": document.get("override"), "controller": answer}
