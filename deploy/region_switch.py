@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from deploy.cloud import UNREACHABLE
 from deploy.traffic_ops import OperationError
 
 SERVICE = "arc-region-switch"
@@ -191,7 +192,8 @@ def cancel(client: Any, execution: Execution, why: str) -> None:
 
 
 def _unavailable(error: ClientError | BotoCoreError) -> str:
-    return f"unavailable ({described(error)})"
+    kind = "unreachable" if isinstance(error, UNREACHABLE) else "unavailable"
+    return f"{kind} ({described(error)})"
 
 
 def last_executions(clients: dict[str, Any], plan_arn: str) -> list[dict[str, Any]] | str:
@@ -247,23 +249,34 @@ def evaluation(clients: dict[str, Any], plan_arn: str) -> dict[str, Any] | str:
     return "; ".join(problems)
 
 
-def presence(clients: dict[str, Any], plan_arn: str) -> dict[str, str]:
+def presence(clients: dict[str, Any], plan_arn: str) -> tuple[dict[str, str], dict[str, Any]]:
     """Whether each region's data plane has the plan (GetPlanInRegion), and which version: an execution can only be
-    started where it is."""
-    found = {}
+    started where it is; and the clients of the regions whose endpoint answered."""
+    found, answering = {}, {}
     for region, client in clients.items():
         try:
             plan = client.get_plan_in_region(arn=plan_arn).get("plan", {})
-            found[region] = f"version {plan.get('version', '?')}"
+        except UNREACHABLE as error:
+            found[region] = _unavailable(error)
+            continue
         except (ClientError, BotoCoreError) as error:
             found[region] = _unavailable(error)
-    return found
+        else:
+            found[region] = f"version {plan.get('version', '?')}"
+        answering[region] = client
+    return found, answering
 
 
 def plan_status(clients: dict[str, Any], plan_arn: str) -> dict[str, Any]:
+    """The plan in each region, its evaluation and last executions. A region whose endpoint did not answer is asked
+    once: every further call would wait for botocore's connect timeouts and retries again."""
+    in_regions, answering = presence(clients, plan_arn)
+    if not answering:
+        dark = "; ".join(f"{region}: not asked (its endpoint did not answer)" for region in clients)
+        return {"plan": plan_arn, "inRegions": in_regions, "evaluation": dark, "executions": dark}
     return {
         "plan": plan_arn,
-        "inRegions": presence(clients, plan_arn),
-        "evaluation": evaluation(clients, plan_arn),
-        "executions": last_executions(clients, plan_arn),
+        "inRegions": in_regions,
+        "evaluation": evaluation(answering, plan_arn),
+        "executions": last_executions(answering, plan_arn),
     }

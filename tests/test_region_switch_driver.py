@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from botocore.stub import ANY, Stubber
 from conftest import VirtualClock, create_config_table
 from driver_fakes import DESIRED, OUTPUTS, TDG, FakeBackend, FakeCloudWatch, FakeConnect, table_with_desired
@@ -658,4 +659,35 @@ def test_an_execution_that_cannot_be_canceled_stops_the_drill_naming_it(world):
         f"plan execution {AWAY} (us-west-2) could not be canceled (CancelPlanExecution: AccessDeniedException: not "
         "allowed): it is pausedByFailedStep; cancel it in the ARC console of us-west-2; calls may still be forced "
         "to us-west-2; run the plan's activate workflow for us-east-1 again, or end the override in the desired item"
+    )
+
+
+class DarkRegion:
+    """A region whose Region switch endpoint does not answer (every call times out after botocore's retries)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getattr__(self, operation):
+        def call(**_):
+            self.calls += 1
+            raise EndpointConnectionError(endpoint_url="https://arc-region-switch.us-east-1.amazonaws.com/")
+
+        return call
+
+
+def test_status_asks_a_region_whose_endpoint_does_not_answer_only_once():
+    """Each unanswered call costs botocore's connect timeouts and retries: status must not pay them three times."""
+    dark = DarkRegion()
+    west, west_stub = stubbed("arc-region-switch", WEST)
+    west_stub.add_response("get_plan_in_region", plan_in_region("3"))
+    west_stub.add_response("get_plan_evaluation_status", {"planArn": PLAN, "evaluationState": "passed"})
+    west_stub.add_response("list_plan_executions", listed((AWAY, "completed", 2)))
+    status = plan_status({EAST: dark, WEST: west}, PLAN)
+    assert dark.calls == 1
+    assert status["inRegions"][EAST].startswith("unreachable (Could not connect to the endpoint URL")
+    assert status["evaluation"]["state"] == "passed"
+    assert [run["id"] for run in status["executions"]] == [AWAY]
+    assert plan_status({EAST: DarkRegion(), WEST: DarkRegion()}, PLAN)["executions"] == (
+        "us-east-1: not asked (its endpoint did not answer); us-west-2: not asked (its endpoint did not answer)"
     )
