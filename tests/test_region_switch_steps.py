@@ -471,3 +471,30 @@ def test_activating_the_region_the_plans_override_sends_every_call_to_leaves_the
     )
     assert stored(table) == forced_here  # nothing written, the controller not asked
     assert desired.override_ended(desired.forced_toward(DOCUMENT, EAST, "x"), WEST) == DOCUMENT
+
+
+def test_a_region_whose_instance_lists_no_replication_status_does_not_fail_the_checks():
+    """Connect documents the replication summaries on the source instance; whether the replica's DescribeInstance
+    lists them is not documented. Their absence is no evidence of a broken replica (the await step has just seen
+    every group's split move), so the check passes saying so; a listed status that is not complete still fails."""
+    connect, stub = stubbed("connect")
+    stub.add_response("describe_instance", {"Instance": {"Id": TARGETS.instance_id}})
+    stub.add_response(
+        "describe_instance",
+        {
+            "Instance": {},
+            "ReplicationConfiguration": {
+                "ReplicationStatusSummaryList": [{"Region": EAST, "ReplicationStatus": "INSTANCE_REPLICATION_FAILED"}]
+            },
+        },
+    )
+    assert checks.replication(connect, TARGETS) == (
+        "instance replication",
+        True,
+        "no status listed by this region's DescribeInstance (no evidence either way)",
+    )
+    assert checks.replication(connect, TARGETS) == (
+        "instance replication",
+        False,
+        "us-east-1 INSTANCE_REPLICATION_FAILED",
+    )
