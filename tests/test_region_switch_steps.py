@@ -498,3 +498,25 @@ def test_a_region_whose_instance_lists_no_replication_status_does_not_fail_the_c
         False,
         "us-east-1 INSTANCE_REPLICATION_FAILED",
     )
+
+
+def test_slow_polls_end_the_invocation_before_the_function_times_out(world):
+    """GetTrafficDistribution answering slowly (retries, a throttled Connect): the next poll is started only if it
+    fits the budget as long as the slowest one so far, so the execution's events show the progress, not a Lambda
+    timeout."""
+    ports, stubs, table = world
+    put_desired(table, desired.forced_toward(DOCUMENT, WEST, "x"))
+    slow = 40.0
+    real_get = ports.connect.get_traffic_distribution
+
+    def slowly(**kwargs):
+        ports.clock.sleep(slow / 2)  # two groups: each poll takes 40 s
+        return real_get(**kwargs)
+
+    ports.connect.get_traffic_distribution = slowly
+    for _ in range(2):
+        stubs["connect"].add_response("get_traffic_distribution", split(40))
+        stubs["connect"].add_response("get_traffic_distribution", split(40, GROUP))
+    with pytest.raises(step_module.NotYet, match="not yet: "):
+        step_module.await_here(ports, SETTINGS)
+    assert ports.clock() <= SETTINGS.wait_budget_seconds  # 0-40 s, sleep 5 s, 45-85 s: a third poll would end at 130 s

@@ -171,16 +171,19 @@ def effective(ports: Ports, arns: list[str]) -> dict[str, dict[str, int]]:
 
 def await_split(ports: Ports, settings: Settings, step: str, expected: Callable[[Document], Splits]) -> dict:
     """Poll GetTrafficDistribution for every group until it shows the expected split, within this invocation's
-    budget; NotYet (the progress) when it does not yet."""
+    budget; NotYet (the progress) when it does not yet. A poll starts only if it would end within the budget were it
+    as slow as the slowest so far, so a slow Connect ends the invocation with the progress, not a Lambda timeout."""
     document = read_desired(ports.table)
     want = expected(document)
-    started = ports.clock()
+    started, slowest = ports.clock(), 0.0
     while True:
+        polled = ports.clock()
         lines = pending(want, effective(ports, group_arns(document)), document["regions"])
+        slowest = max(slowest, ports.clock() - polled)
         log(step, region=ports.region, pending=lines)
         if not lines:
             return {"shown": want}
-        if ports.clock() - started + settings.poll_seconds > settings.wait_budget_seconds:
+        if ports.clock() - started + settings.poll_seconds + slowest > settings.wait_budget_seconds:
             raise NotYet("not yet: " + "; ".join(lines))
         ports.sleep(settings.poll_seconds)
 
