@@ -24,7 +24,7 @@ from components.lambda_function import LambdaSpec, python_lambda
 from components.primary_link import PrimaryLink
 from components.region_context import RegionContext
 from config.names import REGION_HEALTH, REGION_SWITCH, region_switch_plan_name
-from config.operations import RegionSwitch
+from config.operations import RegionSwitch, approval_trust_policy
 from config.stack import StackConfig
 
 STEPS_SOURCE = "region_switch"
@@ -357,14 +357,5 @@ class RegionSwitchPlan(pulumi.ComponentResource):
         """The role an approver assumes to approve a step: only the configured principals may assume it."""
         if not settings.approval.approvers:
             return None
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"AWS": sorted(settings.approval.approvers)},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
+        trust = approval_trust_policy(settings.approval.approvers)
         return aws.iam.Role(f"{name}-approval-role", assume_role_policy=json.dumps(trust), opts=child)

@@ -1,7 +1,8 @@
 """Operational tuning: data sync, failover controller, alarms, recordings and alerts."""
 
+import json
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -73,6 +74,16 @@ class Override(ConfigModel):
 
 
 IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|(role|user)/[\w+=,.@/-]{1,512})$")
+TRUST_POLICY_LIMIT = 2048
+"""IAM's default limit on a role trust policy, in characters without whitespace."""
+
+
+def approval_trust_policy(approvers: list[str]) -> dict[str, Any]:
+    """The approval role's trust policy: only the named principals may assume it."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": sorted(approvers)}, "Action": "sts:AssumeRole"}],
+    }
 
 
 class RegionSwitchApproval(ConfigModel):
@@ -93,6 +104,12 @@ class RegionSwitchApproval(ConfigModel):
             )
         if len(set(approvers)) != len(approvers):
             raise ValueError("each approver may be listed only once")
+        size = len(json.dumps(approval_trust_policy(approvers), separators=(",", ":")))
+        if size > TRUST_POLICY_LIMIT:
+            raise ValueError(
+                f"the approval role's trust policy naming them would be {size:,} characters; IAM allows "
+                f"{TRUST_POLICY_LIMIT:,}: name fewer approvers, or a role they can all assume"
+            )
         return approvers
 
 

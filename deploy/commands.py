@@ -14,11 +14,12 @@ from config import ConfigError
 from deploy.backend import RunOptions, StackOperations
 from deploy.cloud import CloudClients
 from deploy.deployment import Deployment, RoleOutputs, load_deployment
-from deploy.drill import DrillReport, DrillTargets, PlanDrillTargets, run_drill, run_drill_via_plan
+from deploy.drill import DrillReport, DrillTargets, run_drill
 from deploy.errors import DriverError, ExitCode, problems_error
 from deploy.lifecycle import confirm_destroy, run_lifecycle, unattended_destroy
 from deploy.outputs_cache import CachedOutputs
 from deploy.plan import load_offline_stacks, plan_stacks
+from deploy.plan_drill import PlanDrillTargets, run_drill_via_plan
 from deploy.region_switch import SERVICE
 from deploy.render import to_json, to_mermaid, to_text
 from deploy.split import check_split, parse_assignments, run_split

@@ -1,5 +1,5 @@
-"""The failover drill: move all traffic away from a region through the controller, time it, put it back; directly
-(an override in the desired item) or through the deployment's Region switch plan."""
+"""The failover drill: move all traffic away from a region through the controller, time it, put it back, with an
+override in the desired item (`deploy/plan_drill.py` runs it through the Region switch plan)."""
 
 import time
 from collections.abc import Callable
@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connect.desired_split import telephony_in_force
-from deploy.region_switch import ENDED, Execution, cancel, follow, start_execution
 from deploy.traffic_ops import (
     OperationError,
     RegionPorts,
@@ -150,112 +149,3 @@ def _restore(
     )
     report.restored_after_seconds = clock() - restarted
     report.steps.append(f"desired split {expected} back after {report.restored_after_seconds:.1f} s")
-
-
-@dataclass(frozen=True)
-class PlanDrillTargets:
-    plan_arn: str
-    health_alarm: str
-    default_tdg_arn: str
-
-
-def _run_plan(
-    client: Any,
-    targets: PlanDrillTargets,
-    action: str,
-    target: str,
-    region: str,
-    *,
-    timeout_seconds: float,
-    poll_seconds: float,
-    say: Callable[[str], None],
-    clock: Callable[[], float],
-    sleep: Callable[[float], None],
-) -> Execution:
-    """Start one execution in `region` and follow it; one that stopped or outlived the timeout is canceled, so
-    the plan is free for the next execution."""
-    execution_id = start_execution(client, targets.plan_arn, target, action, f"connectdr drill: {action} {target}")
-    execution = Execution(targets.plan_arn, execution_id, region)
-    say(f"plan execution {execution_id}: {action} {target}, running in {region}")
-    try:
-        follow(
-            client,
-            execution,
-            timeout_seconds=timeout_seconds,
-            poll_seconds=poll_seconds,
-            say=say,
-            clock=clock,
-            sleep=sleep,
-        )
-    except KeyboardInterrupt:  # the plan would run on alone: stop it, and let the interrupt end the command
-        cancel(client, execution, f"connectdr drill interrupted during {action} {target}")
-        say(f"plan execution {execution_id} canceled (interrupted); `deploy status` shows where the calls are")
-        raise
-    if execution.state not in ENDED:
-        cancel(client, execution, f"connectdr drill: {action} {target} was {execution.state}")
-        say(f"plan execution {execution_id} canceled: it was {execution.state}")
-    return execution
-
-
-def run_drill_via_plan(
-    away_from: str,
-    to: RegionPorts,
-    switch: dict[str, Any],
-    targets: PlanDrillTargets,
-    *,
-    timeout_seconds: float = 600,
-    poll_seconds: float = 10,
-    say: Callable[[str], None] = lambda _line: None,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> DrillReport:
-    """The drill through the managed runbook: the plan's deactivation of `away_from` (run in the receiving
-    region), checked on GetTrafficDistribution, then its activation (run in `away_from`), checked against the
-    desired split. Approval steps wait for their approvers within `timeout_seconds` per execution. Refuses, as
-    the direct drill does, when the receiving region is not healthy or an override is already set."""
-    report = DrillReport(away_from=away_from, to=to.region)
-
-    def step(line: str) -> None:
-        report.steps.append(line)
-        say(line)
-
-    health = region_health(to.cloudwatch, targets.health_alarm)
-    if health != "healthy":
-        raise OperationError(f"refusing to drill: {to.region} is {health}; calls would move to an unhealthy region")
-    original = read_desired(to.table)
-    if original.get("override", {}).get("mode", "none") != "none":
-        raise OperationError(f"refusing to drill: an override is already set ({original['override']})")
-    timing = {
-        "timeout_seconds": timeout_seconds,
-        "poll_seconds": poll_seconds,
-        "say": step,
-        "clock": clock,
-        "sleep": sleep,
-    }
-    started = clock()
-    away = _run_plan(switch[to.region], targets, "deactivate", away_from, to.region, **timing)
-    problem = None
-    if not away.succeeded:
-        problem = f"the plan's deactivation of {away_from} ended {away.state}"
-    elif (left := effective_telephony(to.connect, targets.default_tdg_arn).get(away_from, 0)) != 0:
-        problem = f"the plan's deactivation completed but {away_from} still carries {left}% of calls"
-    else:
-        report.shifted_after_seconds = clock() - started
-        step(f"{away_from} at 0% after {report.shifted_after_seconds:.1f} s")
-    restarted = clock()
-    back = _run_plan(switch[away_from], targets, "activate", away_from, away_from, **timing)
-    if not back.succeeded:
-        raise OperationError(
-            f"{problem + '; ' if problem else ''}the plan's activation of {away_from} ended {back.state}: calls may "
-            f"still be forced to {to.region}; run the plan's activate workflow for {away_from} again, or end the "
-            "override in the desired item"
-        )
-    expected = telephony_in_force(original, datetime.now(UTC))
-    shown = effective_telephony(to.connect, targets.default_tdg_arn)
-    if shown != expected:
-        raise OperationError(f"the plan's activation completed but the split is {shown}, not the desired {expected}")
-    report.restored_after_seconds = clock() - restarted
-    step(f"desired split {expected} back after {report.restored_after_seconds:.1f} s")
-    if problem:
-        raise OperationError(f"{problem} (the desired split is back)")
-    return report

@@ -66,3 +66,20 @@ def test_bad_values_name_the_key_the_value_and_the_rule(stack_files, region_swit
     with pytest.raises(ConfigError) as raised:
         validate_stack_file(stack_files["primary"].with_values(failover={"regionSwitch": region_switch}))
     assert [str(problem) for problem in raised.value.problems] == [expected]
+
+
+def test_approvers_whose_trust_policy_would_pass_iams_size_limit_are_refused(stack_files):
+    """IAM refuses a role trust policy over 2,048 characters (whitespace not counted): too many long approver ARNs
+    would fail `up` halfway, after the step functions exist."""
+    long_path = "/".join(["platform-operations-oncall-escalation"] * 2)
+    approvers = [f"arn:aws:iam::123456789012:role/{long_path}/lead-{n}" for n in range(20)]
+    with pytest.raises(ConfigError) as raised:
+        validate_stack_file(
+            stack_files["primary"].with_values(failover={"regionSwitch": {"approval": {"approvers": approvers}}})
+        )
+    (problem,) = [str(p) for p in raised.value.problems]
+    assert problem.startswith(f"{KEY}.approval.approvers = [")
+    assert problem.endswith(
+        "the approval role's trust policy naming them would be 2,435 characters; IAM allows 2,048: name fewer "
+        "approvers, or a role they can all assume"
+    )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from botocore.stub import ANY, Stubber
 from conftest import VirtualClock, create_config_table
 from driver_fakes import DESIRED, OUTPUTS, TDG, FakeBackend, FakeCloudWatch, FakeConnect, table_with_desired
@@ -15,8 +16,8 @@ from moto import mock_aws
 
 from deploy import cli
 from deploy.cloud import CloudClients
-from deploy.drill import PlanDrillTargets, run_drill_via_plan
 from deploy.errors import ExitCode
+from deploy.plan_drill import PlanDrillTargets, run_drill_via_plan
 from deploy.region_switch import activating_region, plan_status
 from deploy.traffic_ops import OperationError, RegionPorts
 
@@ -215,11 +216,13 @@ def test_an_execution_that_outlives_the_timeout_is_canceled_before_the_way_back(
         west.add_response("get_plan_execution", execution(AWAY, "inProgress"))
         west.add_response("list_plan_execution_events", events())
     west.add_response("cancel_plan_execution", {}, {"planArn": PLAN, "executionId": AWAY, "comment": ANY})
+    west.add_response("get_plan_execution", execution(AWAY, "canceled"))
+    west.add_response("list_plan_execution_events", events())
     east.add_response("start_plan_execution", started(BACK))
     east.add_response("get_plan_execution", execution(BACK, "completed"))
     east.add_response("list_plan_execution_events", events())
     stubs["connect"].add_response("get_traffic_distribution", split(50))
-    with pytest.raises(OperationError, match="deactivation of us-east-1 ended inProgress"):
+    with pytest.raises(OperationError, match="deactivation of us-east-1 ended inProgress, then canceled"):
         run(drill)
     assert f"plan execution {AWAY} canceled: it was inProgress" in said
 
@@ -246,10 +249,13 @@ def test_a_failed_way_back_says_where_the_calls_may_be(world):
     east.add_response("get_plan_execution", execution(BACK, "pausedByFailedStep"))
     east.add_response("list_plan_execution_events", events(("9", "stepFailed", "await-desired-split")))
     east.add_response("cancel_plan_execution", {})
+    east.add_response("get_plan_execution", execution(BACK, "canceled"))
+    east.add_response("list_plan_execution_events", events())
     with pytest.raises(OperationError) as failed:
         run(drill)
     assert str(failed.value) == (
-        "the plan's activation of us-east-1 ended pausedByFailedStep: calls may still be forced to us-west-2; run "
+        "the plan's activation of us-east-1 ended pausedByFailedStep, then canceled: calls may still be forced to "
+        "us-west-2; run "
         "the plan's activate workflow for us-east-1 again, or end the override in the desired item"
     )
 
@@ -476,3 +482,212 @@ def test_an_interrupted_drill_cancels_the_running_execution(world):
     with pytest.raises(KeyboardInterrupt):
         run(drill)
     assert said[-1] == f"plan execution {AWAY} canceled (interrupted); `deploy status` shows where the calls are"
+
+
+# -- failure paths of the drill's executions ---------------------------------------------------------------------
+
+
+def test_a_poll_that_fails_is_said_once_and_the_drill_keeps_following_the_execution(world):
+    """A throttled or timed-out GetPlanExecution must not end the drill with the deactivation running alone."""
+    drill, stubs, said = world
+    west, east = stubs[WEST], stubs[EAST]
+    west.add_response("start_plan_execution", started(AWAY))
+    for _ in range(2):
+        west.add_client_error("get_plan_execution", "ThrottlingException", "Rate exceeded", http_status_code=400)
+    west.add_response("get_plan_execution", execution(AWAY, "completed"))
+    west.add_client_error("list_plan_execution_events", "InternalServerException", "try later", http_status_code=500)
+    stubs["connect"].add_response("get_traffic_distribution", split(0))
+    east.add_response("start_plan_execution", started(BACK))
+    east.add_response("get_plan_execution", execution(BACK, "completed"))
+    east.add_response("list_plan_execution_events", events())
+    stubs["connect"].add_response("get_traffic_distribution", split(50))
+    report = run(drill)
+    assert report.restored_after_seconds is not None
+    assert (
+        said.count(
+            f"could not read plan execution {AWAY} (GetPlanExecution: ThrottlingException: Rate exceeded); trying again"
+        )
+        == 1
+    )
+    assert any("ListPlanExecutionEvents: InternalServerException" in line for line in said)
+
+
+def test_a_canceled_execution_is_followed_until_it_ends_before_the_way_back_starts(world):
+    """Region switch runs one execution of a plan at a time: the activation can start only once the canceled
+    deactivation has ended."""
+    drill, stubs, said = world
+    west, east = stubs[WEST], stubs[EAST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("get_plan_execution", execution(AWAY, "pausedByFailedStep"))
+    west.add_response("list_plan_execution_events", events(("1", "stepFailed", "await-calls-here")))
+    west.add_response("cancel_plan_execution", {}, {"planArn": PLAN, "executionId": AWAY, "comment": ANY})
+    west.add_response("get_plan_execution", execution(AWAY, "pausedByFailedStep"))
+    west.add_response("list_plan_execution_events", events())
+    west.add_response("get_plan_execution", execution(AWAY, "canceled"))
+    west.add_response("list_plan_execution_events", events(("2", "executionCanceled", "")))
+    east.add_response("start_plan_execution", started(BACK))
+    east.add_response("get_plan_execution", execution(BACK, "completed"))
+    east.add_response("list_plan_execution_events", events())
+    stubs["connect"].add_response("get_traffic_distribution", split(50))
+    with pytest.raises(OperationError, match="deactivation of us-east-1 ended pausedByFailedStep, then canceled"):
+        run(drill)
+    assert said.index("executionCanceled") < said.index(f"plan execution {BACK}: activate {EAST}, running in {EAST}")
+
+
+def test_a_way_back_that_cannot_start_says_where_the_calls_may_be(world):
+    drill, stubs, _ = world
+    west, east = stubs[WEST], stubs[EAST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("get_plan_execution", execution(AWAY, "completed"))
+    west.add_response("list_plan_execution_events", events())
+    stubs["connect"].add_response("get_traffic_distribution", split(0))
+    east.add_client_error("start_plan_execution", "IllegalStateException", "plan not found in this region")
+    with pytest.raises(OperationError) as failed:
+        run(drill)
+    assert str(failed.value) == (
+        "the Region switch plan did not start (activate us-east-1): IllegalStateException: plan not found in this "
+        "region (`deploy status` lists its executions; one may still be running): calls may still be forced to "
+        "us-west-2; run the plan's activate workflow for us-east-1 again, or end the override in the desired item"
+    )
+
+
+def test_an_unreadable_split_after_the_deactivation_still_takes_the_way_back(world):
+    drill, stubs, _ = world
+    west, east = stubs[WEST], stubs[EAST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("get_plan_execution", execution(AWAY, "completed"))
+    west.add_response("list_plan_execution_events", events())
+    stubs["connect"].add_client_error("get_traffic_distribution", "ThrottlingException", "Rate exceeded")
+    east.add_response("start_plan_execution", started(BACK))
+    east.add_response("get_plan_execution", execution(BACK, "completed"))
+    east.add_response("list_plan_execution_events", events())
+    stubs["connect"].add_response("get_traffic_distribution", split(50))
+    with pytest.raises(OperationError) as failed:
+        run(drill)
+    assert str(failed.value) == (
+        "the split could not be read after the plan's deactivation of us-east-1 (GetTrafficDistribution: "
+        "ThrottlingException: Rate exceeded) (the desired split is back)"
+    )
+
+
+def test_the_split_checked_on_the_way_back_is_the_desired_item_as_it_is_then(world):
+    """A split written while the drill ran (`up`, `split --direct`) is the one the activation restores."""
+    drill, stubs, said = world
+    west, east = stubs[WEST], stubs[EAST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("get_plan_execution", execution(AWAY, "completed"))
+    west.add_response("list_plan_execution_events", events())
+    stubs["connect"].add_response("get_traffic_distribution", split(0))
+    east.add_response("start_plan_execution", started(BACK))
+    east.add_response("get_plan_execution", execution(BACK, "completed"))
+    east.add_response("list_plan_execution_events", events())
+    stubs["connect"].add_response("get_traffic_distribution", split(30))
+    changed = {**DESIRED, "default": {**DESIRED["default"], "telephony": {EAST: 30, WEST: 70}}}
+
+    def say(line: str) -> None:
+        said.append(line)
+        if line.startswith(f"plan execution {BACK}"):  # `up` rewrites the item while the activation runs
+            item = {"pk": "traffic", "sk": "desired", "document": json.dumps(changed), "version": "changed"}
+            drill["to"].table.put_item(Item=item)
+
+    drill["say"] = say
+    report = run(drill)
+    assert report.steps[-1] == f"desired split {{'{EAST}': 30, '{WEST}': 70}} back after 0.0 s"
+
+
+class InterruptedStart:
+    """The client whose StartPlanExecution reaches Region switch, but Ctrl-C arrives before the answer."""
+
+    def __init__(self, client) -> None:
+        self.client, self.tokens = client, []
+
+    def start_plan_execution(self, **kwargs):
+        self.tokens.append(kwargs["clientToken"])
+        answer = self.client.start_plan_execution(**kwargs)
+        if len(self.tokens) == 1:
+            raise KeyboardInterrupt
+        return answer
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+def test_ctrl_c_while_the_plan_starts_cancels_the_execution_it_started(world):
+    drill, stubs, said = world
+    west = stubs[WEST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("start_plan_execution", started(AWAY))  # the same client token: the same execution
+    west.add_response("cancel_plan_execution", {}, {"planArn": PLAN, "executionId": AWAY, "comment": ANY})
+    drill["switch"][WEST] = starting = InterruptedStart(drill["switch"][WEST])
+    with pytest.raises(KeyboardInterrupt) as interrupted:
+        run(drill)
+    assert starting.tokens[0] == starting.tokens[1]
+    assert f"plan execution {AWAY} canceled (interrupted)" in said[-1]
+    assert "run the plan's activate workflow for us-east-1" in str(interrupted.value)
+
+
+def test_ctrl_c_between_the_executions_says_how_to_bring_the_calls_back(world):
+    drill, stubs, _ = world
+    west = stubs[WEST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("get_plan_execution", execution(AWAY, "completed"))
+    west.add_response("list_plan_execution_events", events())
+
+    def interrupted(**_):
+        raise KeyboardInterrupt
+
+    drill["to"].connect.get_traffic_distribution = interrupted
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        run(drill)
+    assert str(stopped.value) == (
+        "calls may still be forced to us-west-2: run the plan's activate workflow for us-east-1 (started in "
+        f"us-east-1: aws arc-region-switch start-plan-execution --region us-east-1 --plan-arn {PLAN} --target-region "
+        "us-east-1 --action activate --mode graceful), or end the override in the desired item"
+    )
+
+
+def test_an_execution_that_cannot_be_canceled_stops_the_drill_naming_it(world):
+    drill, stubs, _ = world
+    west = stubs[WEST]
+    west.add_response("start_plan_execution", started(AWAY))
+    west.add_response("get_plan_execution", execution(AWAY, "pausedByFailedStep"))
+    west.add_response("list_plan_execution_events", events())
+    west.add_client_error("cancel_plan_execution", "AccessDeniedException", "not allowed")
+    with pytest.raises(OperationError) as failed:
+        run(drill)
+    assert str(failed.value) == (
+        f"plan execution {AWAY} (us-west-2) could not be canceled (CancelPlanExecution: AccessDeniedException: not "
+        "allowed): it is pausedByFailedStep; cancel it in the ARC console of us-west-2; calls may still be forced "
+        "to us-west-2; run the plan's activate workflow for us-east-1 again, or end the override in the desired item"
+    )
+
+
+class DarkRegion:
+    """A region whose Region switch endpoint does not answer (every call times out after botocore's retries)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getattr__(self, operation):
+        def call(**_):
+            self.calls += 1
+            raise EndpointConnectionError(endpoint_url="https://arc-region-switch.us-east-1.amazonaws.com/")
+
+        return call
+
+
+def test_status_asks_a_region_whose_endpoint_does_not_answer_only_once():
+    """Each unanswered call costs botocore's connect timeouts and retries: status must not pay them three times."""
+    dark = DarkRegion()
+    west, west_stub = stubbed("arc-region-switch", WEST)
+    west_stub.add_response("get_plan_in_region", plan_in_region("3"))
+    west_stub.add_response("get_plan_evaluation_status", {"planArn": PLAN, "evaluationState": "passed"})
+    west_stub.add_response("list_plan_executions", listed((AWAY, "completed", 2)))
+    status = plan_status({EAST: dark, WEST: west}, PLAN)
+    assert dark.calls == 1
+    assert status["inRegions"][EAST].startswith("unreachable (Could not connect to the endpoint URL")
+    assert status["evaluation"]["state"] == "passed"
+    assert [run["id"] for run in status["executions"]] == [AWAY]
+    assert plan_status({EAST: DarkRegion(), WEST: DarkRegion()}, PLAN)["executions"] == (
+        "us-east-1: not asked (its endpoint did not answer); us-west-2: not asked (its endpoint did not answer)"
+    )

@@ -90,7 +90,7 @@ def test_the_controller_reads_the_plans_override_as_a_force_toward_the_region():
     forced = desired.forced_toward(DOCUMENT, WEST, "x")
     parsed = controller_desired.parse_desired(forced, MONDAY_NOON.timestamp())
     assert (parsed.override.mode, parsed.override.region) == ("force", WEST)
-    ended = desired.override_ended(forced)
+    ended = desired.override_ended(forced, EAST)
     assert controller_desired.parse_desired(ended, MONDAY_NOON.timestamp()).override.mode == "none"
 
 
@@ -102,7 +102,7 @@ def test_the_plan_replaces_its_own_force_but_never_an_operators_override():
         with pytest.raises(desired.Refused, match="set outside Region switch"):
             desired.forced_toward(document, WEST, "x")
         with pytest.raises(desired.Refused, match="end it where it was set"):
-            desired.override_ended(document)
+            desired.override_ended(document, EAST)
     operator_forced_here = program_versioned({**DOCUMENT, "override": {"mode": "force", "region": WEST}})
     assert desired.forced_toward(operator_forced_here, WEST, "x") is None
     with pytest.raises(desired.Refused, match="eu-west-2 is not one of"):
@@ -110,8 +110,8 @@ def test_the_plan_replaces_its_own_force_but_never_an_operators_override():
 
 
 def test_ending_the_override_restores_the_document_pulumi_wrote():
-    assert desired.override_ended(DOCUMENT) is None
-    ended = desired.override_ended(desired.forced_toward(DOCUMENT, WEST, "x"))
+    assert desired.override_ended(DOCUMENT, EAST) is None
+    ended = desired.override_ended(desired.forced_toward(DOCUMENT, WEST, "x"), EAST)
     assert ended == DOCUMENT
 
 
@@ -331,15 +331,16 @@ def test_waiting_for_calls_here_stops_when_the_override_is_gone(world):
 
 
 def test_ending_the_override_and_waiting_for_the_desired_split(world):
+    """us-west-2 was deactivated (every call forced to us-east-1); its activation runs here, in us-west-2."""
     ports, stubs, table = world
-    forced = desired.forced_toward(DOCUMENT, WEST, "x")
+    forced = desired.forced_toward(DOCUMENT, EAST, "x")
     table.put_item(
         Item={"pk": "traffic", "sk": "desired", "document": json.dumps(forced), "version": forced["version"]}
     )
     stubs["lambda"].add_response("invoke", invoked({"reason": "override ended, both regions healthy: desired split"}))
     step_module.run_step(ports, SETTINGS, {"StepName": "end-override"})
     assert stored(table) == DOCUMENT
-    for east, group_east in ((0, 0), (50, 70)):
+    for east, group_east in ((100, 100), (50, 70)):
         stubs["connect"].add_response("get_traffic_distribution", split(east), {"Id": TDG})
         stubs["connect"].add_response("get_traffic_distribution", split(group_east, GROUP), {"Id": GROUP})
     assert step_module.run_step(ports, SETTINGS, {"StepName": "await-desired-split"})["shown"][TDG] == {
@@ -453,3 +454,69 @@ def test_no_desired_item_is_a_refusal_that_says_which_item(world):
     stubs["cloudwatch"].add_response("describe_alarms", health("OK"))
     with pytest.raises(desired.Refused, match=r"no desired split item \(pk=traffic, sk=desired\)"):
         step_module.force_here(ports, SETTINGS, "x")
+
+
+def test_activating_the_region_the_plans_override_sends_every_call_to_leaves_the_other_deactivated(world):
+    """us-east-1 was deactivated (the plan forces us-west-2); an activation of us-west-2, which already has every
+    call, must not end that override and send calls back to us-east-1."""
+    ports, _, table = world
+    forced_here = desired.forced_toward(DOCUMENT, WEST, "us-west-2/0123456789abcdef")
+    put_desired(table, forced_here)
+    with pytest.raises(desired.Refused) as refused:
+        step_module.run_step(ports, SETTINGS, {"StepName": "end-override"})
+    assert str(refused.value) == (
+        "the plan's override sends every call to us-west-2 (us-east-1 is deactivated, execution "
+        "us-west-2/0123456789abcdef): activating us-west-2 would return calls to us-east-1; activate us-east-1 "
+        "to return it to service"
+    )
+    assert stored(table) == forced_here  # nothing written, the controller not asked
+    assert desired.override_ended(desired.forced_toward(DOCUMENT, EAST, "x"), WEST) == DOCUMENT
+
+
+def test_a_region_whose_instance_lists_no_replication_status_does_not_fail_the_checks():
+    """Connect documents the replication summaries on the source instance; whether the replica's DescribeInstance
+    lists them is not documented. Their absence is no evidence of a broken replica (the await step has just seen
+    every group's split move), so the check passes saying so; a listed status that is not complete still fails."""
+    connect, stub = stubbed("connect")
+    stub.add_response("describe_instance", {"Instance": {"Id": TARGETS.instance_id}})
+    stub.add_response(
+        "describe_instance",
+        {
+            "Instance": {},
+            "ReplicationConfiguration": {
+                "ReplicationStatusSummaryList": [{"Region": EAST, "ReplicationStatus": "INSTANCE_REPLICATION_FAILED"}]
+            },
+        },
+    )
+    assert checks.replication(connect, TARGETS) == (
+        "instance replication",
+        True,
+        "no status listed by this region's DescribeInstance (no evidence either way)",
+    )
+    assert checks.replication(connect, TARGETS) == (
+        "instance replication",
+        False,
+        "us-east-1 INSTANCE_REPLICATION_FAILED",
+    )
+
+
+def test_slow_polls_end_the_invocation_before_the_function_times_out(world):
+    """GetTrafficDistribution answering slowly (retries, a throttled Connect): the next poll is started only if it
+    fits the budget as long as the slowest one so far, so the execution's events show the progress, not a Lambda
+    timeout."""
+    ports, stubs, table = world
+    put_desired(table, desired.forced_toward(DOCUMENT, WEST, "x"))
+    slow = 40.0
+    real_get = ports.connect.get_traffic_distribution
+
+    def slowly(**kwargs):
+        ports.clock.sleep(slow / 2)  # two groups: each poll takes 40 s
+        return real_get(**kwargs)
+
+    ports.connect.get_traffic_distribution = slowly
+    for _ in range(2):
+        stubs["connect"].add_response("get_traffic_distribution", split(40))
+        stubs["connect"].add_response("get_traffic_distribution", split(40, GROUP))
+    with pytest.raises(step_module.NotYet, match="not yet: "):
+        step_module.await_here(ports, SETTINGS)
+    assert ports.clock() <= SETTINGS.wait_budget_seconds  # 0-40 s, sleep 5 s, 45-85 s: a third poll would end at 130 s

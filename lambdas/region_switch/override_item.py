@@ -58,13 +58,21 @@ def forced_toward(document: Mapping[str, Any], region: str, execution_id: str) -
     return versioned({**document, "override": forced})
 
 
-def override_ended(document: Mapping[str, Any]) -> Document | None:
-    """The document without the plan's override, or None when there is no override to end."""
+def override_ended(document: Mapping[str, Any], region: str) -> Document | None:
+    """The document without the plan's override, activating `region`, or None when there is no override to end.
+    An override forcing `region` itself deactivated the other region: activating `region` leaves it in place."""
     override = _override(document)
     if override.get("mode", "none") == "none":
         return None
     if override.get("setBy") != SET_BY:
         raise Refused(_set_elsewhere(override))
+    if forces(document, region):
+        other = next((r for r in document.get("regions", []) if r != region), "the other region")
+        raise Refused(
+            f"the plan's override sends every call to {region} ({other} is deactivated, execution "
+            f"{override.get('execution')}): activating {region} would return calls to {other}; activate {other} to "
+            "return it to service"
+        )
     return versioned({**document, "override": dict(NO_OVERRIDE)})
 
 

@@ -154,7 +154,7 @@ def force_here(ports: Ports, settings: Settings, execution_id: str) -> dict[str,
 
 def end_override(ports: Ports, settings: Settings) -> dict[str, Any]:
     """End the override the plan set; the controller then restores the desired split."""
-    document = change_desired(ports, override_ended)
+    document = change_desired(ports, lambda current: override_ended(current, ports.region))
     answer = invoke_controller(ports, settings, "region-switch")
     log(END_OVERRIDE, region=ports.region, override=document.get("override"), controller=answer)
     return {"override": document.get("override"), "controller": answer}
@@ -171,16 +171,19 @@ def effective(ports: Ports, arns: list[str]) -> dict[str, dict[str, int]]:
 
 def await_split(ports: Ports, settings: Settings, step: str, expected: Callable[[Document], Splits]) -> dict:
     """Poll GetTrafficDistribution for every group until it shows the expected split, within this invocation's
-    budget; NotYet (the progress) when it does not yet."""
+    budget; NotYet (the progress) when it does not yet. A poll starts only if it would end within the budget were it
+    as slow as the slowest so far, so a slow Connect ends the invocation with the progress, not a Lambda timeout."""
     document = read_desired(ports.table)
     want = expected(document)
-    started = ports.clock()
+    started, slowest = ports.clock(), 0.0
     while True:
+        polled = ports.clock()
         lines = pending(want, effective(ports, group_arns(document)), document["regions"])
+        slowest = max(slowest, ports.clock() - polled)
         log(step, region=ports.region, pending=lines)
         if not lines:
             return {"shown": want}
-        if ports.clock() - started + settings.poll_seconds > settings.wait_budget_seconds:
+        if ports.clock() - started + settings.poll_seconds + slowest > settings.wait_budget_seconds:
             raise NotYet("not yet: " + "; ".join(lines))
         ports.sleep(settings.poll_seconds)
 
