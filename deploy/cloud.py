@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -31,6 +32,11 @@ REFUSED = frozenset(
     }
 )
 UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
+OPERATOR_CLIENT_CONFIG = Config(
+    connect_timeout=5, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 3}
+)
+"""An operator command during an outage: a region that does not answer costs seconds, not botocore's default
+minutes (60 s timeouts, legacy retries), and throttling is still retried."""
 
 
 def aws_failure(error: BotoCoreError | ClientError) -> DriverError:
@@ -65,7 +71,7 @@ class CloudClients:
                     raise DriverError(
                         "no AWS credentials: configure a profile or AWS_* variables", ExitCode.ENVIRONMENT
                     )
-                self._cache[key] = boto3.client(service, region_name=region)
+                self._cache[key] = boto3.client(service, region_name=region, config=OPERATOR_CLIENT_CONFIG)
             else:
                 self._cache[key] = self.factory(service, region)
         return self._cache[key]
@@ -77,7 +83,9 @@ class CloudClients:
                 import boto3
 
                 self.client("dynamodb", region)
-                self._cache[key] = boto3.resource("dynamodb", region_name=region).Table(name)
+                self._cache[key] = boto3.resource("dynamodb", region_name=region, config=OPERATOR_CLIENT_CONFIG).Table(
+                    name
+                )
             else:
                 self._cache[key] = self.factory("table:" + name, region)
         return self._cache[key]

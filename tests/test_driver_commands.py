@@ -627,3 +627,18 @@ def test_ctrl_c_during_a_drill_lifts_its_override_without_waiting(capsys):
         run_drill(EAST, ports, DrillTargets("c", "alarm", TDG), clock=VirtualClock(), sleep=interrupted)
     assert west.desired()["override"] == {"mode": "none", "region": None}
     assert lam.invoked == ["c", "c"]
+
+
+def test_operator_clients_give_up_on_a_dark_region_in_seconds(monkeypatch):
+    from deploy.cloud import CloudClients
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    cloud = CloudClients()
+    for config in (
+        cloud.client("connect", "us-west-2").meta.config,
+        cloud.table("us-west-2", "t").meta.client.meta.config,
+    ):
+        assert config.connect_timeout <= 5 and config.read_timeout <= 20
+        assert config.retries["total_max_attempts"] == 3 and config.retries["mode"] == "standard"
