@@ -428,9 +428,9 @@ def _follow_agents(
     now: float,
 ) -> tuple[Traffic, str | None]:
     """The desired traffic with the default group's telephony split as follow-the-agents keeps it: the current
-    one within the bounds, or, on the controller that follows (`may_step`), one step of 10 toward the smoothed
-    share of staffed agents when it is at least three quarters of a step away and the interval since the last
-    change has passed. The reason in words when this is such a step."""
+    one within the bounds, or, on the controller that follows and measured the agents now (`may_step`), one step
+    of 10 toward the smoothed share of staffed agents when it is at least three quarters of a step away and the
+    interval since the last change has passed. The reason in words when this is such a step."""
     if follow is None or desired.default_arn not in dict(current.splits):
         return desired, None
     own, other = regions
@@ -494,7 +494,8 @@ def decide(
     memory = _smooth_staffing(memory, observation.staffing, own_region, now, follow)
     other, evidence = peer_view(observation, memory, now, settings)
     both_healthy = observation.own == HEALTHY and observation.other == HEALTHY
-    follows = settings.tie_breaker and both_healthy and override.mode == "none"
+    measured = observation.staffing is not None and observation.staffing.share_of(own_region) is not None
+    follows = settings.tie_breaker and both_healthy and override.mode == "none" and measured
     may_step = follows and memory.shift.failed_away_from is None
     desired, followed = _follow_agents(desired, current, follow, memory, regions, may_step, now)
 
