@@ -66,7 +66,7 @@ def test_the_fast_alarm_watches_the_failed_calls_every_ten_seconds_and_needs_an_
         {"Region": region},
         "Sum",
     )
-    assert (inputs["period"], inputs["evaluationPeriods"], inputs["datapointsToAlarm"]) == (10, 9, 8)
+    assert (inputs["period"], inputs["evaluationPeriods"], inputs["datapointsToAlarm"]) == (10, 11, 10)
     assert inputs["threshold"] == 2 and inputs["treatMissingData"] == "notBreaching"
     confirming = [a for name, a in in_rule.items() if name.endswith("-confirming")]
     sustained = [a for name, a in in_rule.items() if a.inputs["namespace"] == "AWS/Connect" and a not in confirming]
@@ -100,9 +100,12 @@ def test_the_fast_signal_can_be_turned_off_or_allowed_to_act_alone(stack_files):
     )
     in_rule, every, fast, rule = alarms_of(off)
     assert fast is None and len(in_rule) == len(every) == 4 and rule.count("ALARM(") == 4
-    alone = failover_with(stack_files, fastSignal={"confirmation": "none", "periodSeconds": 20, "datapointsToAlarm": 5})
+    alone = failover_with(
+        stack_files,
+        fastSignal={"confirmation": "none", "periodSeconds": 30, "evaluationPeriods": 4, "datapointsToAlarm": 4},
+    )
     in_rule, every, fast, rule = alarms_of(run_checked(stack_files["primary"].with_values(failover=alone)))
-    assert fast.inputs["period"] == 20 and not [name for name in every if name.endswith("-confirming")]
+    assert fast.inputs["period"] == 30 and not [name for name in every if name.endswith("-confirming")]
     assert evaluate_expression(rule, {fast.name})
 
 
@@ -168,10 +171,10 @@ def problems(stack_files, **values) -> list[str]:
     ("failover", "expected"),
     [
         (
-            {"fastSignal": {"datapointsToAlarm": 7}},
-            "connectdr:failover.fastSignal = {'datapointsToAlarm': 7}: (datapointsToAlarm - 1) x periodSeconds is 60 s: "
-            "it must be more than 60 s, so that calls failing for one minute (one bad datapoint of the one-minute "
-            "alarms) cannot fire the alarm",
+            {"fastSignal": {"datapointsToAlarm": 9}},
+            "connectdr:failover.fastSignal = {'datapointsToAlarm': 9}: (datapointsToAlarm - 1) x periodSeconds is 80 s: "
+            "it must be at least 90 s, so that calls failing for one minute (their contact records counted over up "
+            "to 30 s more) cannot fire the alarm",
         ),
         (
             {"fastSignal": {"periodSeconds": 15}},
