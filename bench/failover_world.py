@@ -26,6 +26,8 @@ ACCOUNT = "123456789012"
 ALARM = "connectdr-acme-care-region-health"
 DEFAULT_ARN = f"arn:aws:connect:{EAST}:{ACCOUNT}:traffic-distribution-group/99999999-8888-7777-6666-555555555555"
 GROUP_ARN = f"arn:aws:connect:{EAST}:{ACCOUNT}:traffic-distribution-group/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+INSTANCE_ID = "12345678-1234-1234-1234-123456789012"
+QUEUE_IDS = ["aaaa1111-2222-3333-4444-555555555555", "bbbb1111-2222-3333-4444-555555555555"]
 
 
 def other(region: str) -> str:
@@ -37,10 +39,14 @@ def desired_document(
     group: dict[str, int] | None = None,
     override: dict[str, Any] | None = None,
     version: str = "v1",
+    follow_agents: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A desired-split document as `connect.desired_split` writes it: the default group and one custom group."""
+    """A desired-split document as `connect.desired_split` writes it: the default group and one custom group
+    (and follow-the-agents settings, given as they are written, without the queues)."""
     telephony = telephony or {EAST: 50, WEST: 50}
+    following = {"followAgents": {**follow_agents, "queues": QUEUE_IDS}} if follow_agents is not None else {}
     return {
+        **following,
         "regions": [EAST, WEST],
         "default": {
             "arn": DEFAULT_ARN,
@@ -157,9 +163,10 @@ class World:
             table=self.tables[region],
             sns=self.sns[region],
             sleep=lambda _seconds: None,
+            connect_by_region={r: self.connect.client(r, lambda r=r: self._can_read(region, r)) for r in REGIONS},
         )
         env = ControllerEnv(
-            region, other(region), ALARM, f"arn:aws:sns:{region}:{ACCOUNT}:alerts", self.settings[region]
+            region, other(region), ALARM, f"arn:aws:sns:{region}:{ACCOUNT}:alerts", self.settings[region], INSTANCE_ID
         )
         before = len(self.tables[region].writes)
         try:

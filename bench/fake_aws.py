@@ -61,6 +61,12 @@ class ConnectService:
     omit_agents: bool = False
     updates: list[tuple[float, str, str, dict[str, int]]] = field(default_factory=list)
     """(time, calling region, ARN, telephony) of every update that took effect."""
+    staffed: dict[str, float] = field(default_factory=dict)
+    """Agents each region's instance reports staffed (GetCurrentMetricData), whatever the metric asked."""
+    metric_reads: list[tuple[str, str]] = field(default_factory=list)
+    """(calling client's region, metric) of every GetCurrentMetricData."""
+    failing_metrics: set[str] = field(default_factory=set)
+    """Regions whose GetCurrentMetricData answers InternalServiceException."""
 
     def client(self, region: str, reachable: Callable[[], bool] = lambda: True) -> "FakeConnect":
         return FakeConnect(self, region, reachable)
@@ -97,6 +103,21 @@ class FakeConnect:
         if group.last_change is not None:
             response["LastFailoverTime"] = datetime.fromtimestamp(group.last_change, UTC)
         return response
+
+    def get_current_metric_data(self, **params: Any) -> dict[str, Any]:
+        checked("connect", "GetCurrentMetricData", params)
+        self._endpoint()
+        (metric,) = params["CurrentMetrics"]
+        self.service.metric_reads.append((self.region, metric["Name"]))
+        if self.region in self.service.failing_metrics:
+            raise client_error("InternalServiceException", "GetCurrentMetricData")
+        value = self.service.staffed.get(self.region)
+        collections = [{"Metric": dict(metric), "Value": value}] if value is not None else []
+        return {
+            "MetricResults": [{"Dimensions": {}, "Collections": collections}] if collections else [],
+            "DataSnapshotTime": datetime.fromtimestamp(self.service.clock(), UTC),
+            "ApproximateTotalCount": len(collections),
+        }
 
     def update_traffic_distribution(self, **params: Any) -> dict[str, Any]:
         checked("connect", "UpdateTrafficDistribution", params)

@@ -7,16 +7,19 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.health_rule import HealthRule
 from components.iam import Statement, assume_role_policy, policy_document
 from components.lambda_function import LambdaSpec, python_lambda
 from components.region_context import RegionContext
 from config.names import FAILOVER_CONTROLLER, REGION_HEALTH
-from config.operations import Failover, HealthAlarm
+from config.operations import Failover, FastSignal, HealthAlarm
 from connect.flows import INBOUND_FLOW_NAME
 
 VOICE = {"MetricGroup": "VoiceCalls"}
 WEBRTC_VOICE = {"Participant": "Agent", "Type of Connection": "WebRTC", "Stream Type": "Voice"}
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
+FAILED_CALLS = ("connectdr", "FailedCalls")
+"""Namespace and name of the high-resolution metric stream_sync publishes from the contact records."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def decision_environment(settings: Failover, tie_breaker: bool) -> dict[str, str
         "HEALTHY_EVALUATIONS_BEFORE_FAILBACK": str(settings.healthy_evaluations_before_failback),
         "COOLDOWN_SECONDS": str(settings.cooldown_minutes * 60),
         "TIE_BREAKER": "true" if tie_breaker else "false",
+        "FAILBACK_STEP_PERCENT": str(settings.failback.step_percent),
+        "FAILBACK_INTERVAL_SECONDS": str(settings.failback.interval_minutes * 60),
     }
 
 
@@ -77,36 +82,99 @@ def both_regions(arns: list[str], regions: tuple[str, str]) -> list[str]:
     return sorted(variants)
 
 
+def _connect_alarm(
+    name: str, args: FailoverArgs, signal: HealthSignal, threshold: HealthAlarm, opts: pulumi.ResourceOptions
+) -> aws.cloudwatch.MetricAlarm:
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        region=args.context.region,
+        alarm_description=(
+            f"Region health: {signal.metric} above {threshold.threshold} in {threshold.datapoints_to_alarm} of "
+            f"{threshold.evaluation_periods} minutes"
+        ),
+        namespace="AWS/Connect",
+        metric_name=signal.metric,
+        dimensions={"InstanceId": args.context.instance_id, **signal.dimensions},
+        statistic=signal.statistic,
+        period=60,
+        evaluation_periods=threshold.evaluation_periods,
+        datapoints_to_alarm=threshold.datapoints_to_alarm,
+        threshold=threshold.threshold,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        opts=opts,
+    )
+
+
+def _fast_alarm(
+    name: str, args: FailoverArgs, fast: FastSignal, opts: pulumi.ResourceOptions
+) -> aws.cloudwatch.MetricAlarm:
+    """A high-resolution alarm (periods of 10-30 s) on the failed calls stream_sync counts in this region."""
+    namespace, metric = FAILED_CALLS
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        region=args.context.region,
+        alarm_description=(
+            f"Calls failing in {args.context.region}: more than {fast.threshold:g} failed calls in "
+            f"{fast.datapoints_to_alarm} of {fast.evaluation_periods} periods of {fast.period_seconds} s "
+            "(contact records, via stream_sync)"
+        ),
+        namespace=namespace,
+        metric_name=metric,
+        dimensions={"Region": args.context.region},
+        statistic="Sum",
+        period=fast.period_seconds,
+        evaluation_periods=fast.evaluation_periods,
+        datapoints_to_alarm=fast.datapoints_to_alarm,
+        threshold=fast.threshold,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        opts=opts,
+    )
+
+
+def _health_description(region: str, fast: FastSignal) -> str:
+    if not fast.enabled:
+        return f"Amazon Connect in {region}: any AWS/Connect signal in ALARM makes the region unhealthy"
+    confirmed = (
+        f" with one AWS/Connect signal breaching in the last {fast.confirm_within_minutes} minutes"
+        if fast.confirmation == "alarms"
+        else ""
+    )
+    return (
+        f"Amazon Connect in {region}: any AWS/Connect signal in ALARM, or calls failing (fast signal){confirmed}, "
+        "makes the region unhealthy"
+    )
+
+
 def _health_alarms(name: str, args: FailoverArgs, parent: pulumi.Resource) -> aws.cloudwatch.CompositeAlarm:
+    """The AWS/Connect alarms as configured; with the fast signal, the high-resolution failed-calls alarm and
+    each AWS/Connect signal on one breaching datapoint within the confirmation window; all combined by the
+    health rule into the region's composite health alarm."""
     child = pulumi.ResourceOptions(parent=parent)
-    alarms = []
+    fast = args.settings.fast_signal
+    sustained, confirming = [], []
     for signal in SIGNALS:
         threshold: HealthAlarm = getattr(args.settings.alarms, signal.key)
-        alarms.append(
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-{signal.key.replace('_', '-')}",
-                region=args.context.region,
-                alarm_description=f"Region health: {signal.metric} above {threshold.threshold}",
-                namespace="AWS/Connect",
-                metric_name=signal.metric,
-                dimensions={"InstanceId": args.context.instance_id, **signal.dimensions},
-                statistic=signal.statistic,
-                period=60,
-                evaluation_periods=threshold.evaluation_periods,
-                datapoints_to_alarm=threshold.datapoints_to_alarm,
-                threshold=threshold.threshold,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                opts=child,
-            )
-        )
-    rule = pulumi.Output.all(*[alarm.name for alarm in alarms]).apply(
-        lambda names: " OR ".join(f'ALARM("{alarm_name}")' for alarm_name in names)
+        key = signal.key.replace("_", "-")
+        sustained.append(_connect_alarm(f"{name}-{key}", args, signal, threshold, child))
+        if fast.enabled and fast.confirmation != "none":
+            window = fast.confirm_within_minutes
+            early = HealthAlarm(threshold=threshold.threshold, evaluation_periods=window, datapoints_to_alarm=1)
+            confirming.append(_connect_alarm(f"{name}-{key}-confirming", args, signal, early, child))
+    failed_calls = _fast_alarm(f"{name}-failed-calls", args, fast, child) if fast.enabled else None
+    fast_name = failed_calls.name if failed_calls is not None else None
+    rule = pulumi.Output.all(
+        [alarm.name for alarm in sustained], fast_name, [alarm.name for alarm in confirming]
+    ).apply(
+        lambda names: HealthRule(
+            tuple(names[0]), names[1], tuple(names[2]), fast_alone=fast.confirmation == "none"
+        ).expression()
     )
     return aws.cloudwatch.CompositeAlarm(
         f"{name}-region-health",
         alarm_name=pulumi.Output.concat(args.context.name_prefix, REGION_HEALTH),
-        alarm_description=f"Amazon Connect in {args.context.region}: any signal in ALARM makes the region unhealthy",
+        alarm_description=_health_description(args.context.region, fast),
         alarm_rule=rule,
         alarm_actions=[args.context.alarm_topic_arn],
         ok_actions=[args.context.alarm_topic_arn],
@@ -236,6 +304,19 @@ def _controller_alarms(
     )
 
 
+def _staffing_statement(args: FailoverArgs, regions: tuple[str, str]) -> list[Statement]:
+    """The tie-breaker's controller follows the agents (when the desired item asks it to): it reads how many
+    agents each region has staffed on the instance's queues (GetCurrentMetricData authorizes on the queues)."""
+    if not args.tie_breaker:
+        return []
+    account = aws.get_caller_identity_output().account_id
+    queues = [
+        pulumi.Output.format("arn:aws:connect:{0}:{1}:instance/{2}/queue/*", region, account, args.context.instance_id)
+        for region in regions
+    ]
+    return [Statement("ReadStaffedAgents", ["connect:GetCurrentMetricData"], queues)]
+
+
 def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> FailoverResources:
     """Alarms on AWS/Connect metrics combined into a region-health composite alarm; the controller, which
     may read both regions' health alarms and change every traffic group from either region; its triggers;
@@ -263,10 +344,12 @@ def build_failover(name: str, args: FailoverArgs, parent: pulumi.Resource) -> Fa
                 "HEALTH_ALARM": health.alarm_name,
                 "ALERT_TOPIC_ARN": args.context.alarm_topic_arn,
                 "CONFIG_TABLE": args.context.tables.name("config"),
+                "INSTANCE_ID": args.context.instance_id,
                 **decision_environment(args.settings, args.tie_breaker),
             },
             reserved_concurrency=1,
             statements=[
+                *_staffing_statement(args, regions),
                 Statement(
                     "TrafficDistribution",
                     ["connect:GetTrafficDistribution", "connect:UpdateTrafficDistribution"],

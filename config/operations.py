@@ -134,6 +134,58 @@ class RegionSwitch(ConfigModel):
     recovery_time_objective_minutes: Annotated[int, Field(ge=1, le=10080)] = 15
 
 
+ONE_BURST_SECONDS = 90
+"""Calls failing for one minute, their contact records counted over up to 30 s more (they arrive spread out):
+the fast alarm's datapoints must span longer than that, so one such burst (one bad datapoint of the one-minute
+alarms) or a signal failing every other minute cannot fire it (`make bench`)."""
+
+
+class FastSignal(ConfigModel):
+    """Calls failing in the region, seen within seconds: stream_sync counts the contact records of failed calls
+    (`connectdr` FailedCalls, a high-resolution metric) and an alarm watches it over periods of 10-30 s. With
+    `confirmation: alarms` it makes the region unhealthy only together with one breaching datapoint of the
+    AWS/Connect signals within `confirmWithinMinutes` (two independent sources); with `none`, on its own."""
+
+    enabled: bool = True
+    threshold: Annotated[float, Field(ge=0)] = 2
+    """Failed calls per period above which a period breaches."""
+    period_seconds: Literal[10, 20, 30] = 10
+    evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 11
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=60)] = 10
+    confirmation: Literal["alarms", "none"] = "alarms"
+    confirm_within_minutes: Annotated[int, Field(ge=1, le=10)] = 3
+
+    @model_validator(mode="after")
+    def _longer_than_a_minute(self) -> "FastSignal":
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            raise ValueError(
+                f"datapointsToAlarm ({self.datapoints_to_alarm}) cannot exceed "
+                f"evaluationPeriods ({self.evaluation_periods})"
+            )
+        if (span := (self.datapoints_to_alarm - 1) * self.period_seconds) < ONE_BURST_SECONDS:
+            raise ValueError(
+                f"(datapointsToAlarm - 1) x periodSeconds is {span} s: it must be at least {ONE_BURST_SECONDS} s, so "
+                "that calls failing for one minute (their contact records counted over up to 30 s more) cannot fire "
+                "the alarm"
+            )
+        return self
+
+
+class Failback(ConfigModel):
+    """How a recovered region gets its share back: `stepPercent` more of each group's calls every
+    `intervalMinutes` up to the desired split (100: all at once)."""
+
+    step_percent: Annotated[int, Field(ge=10, le=100)] = 10
+    interval_minutes: Annotated[int, Field(ge=1, le=60)] = 1
+
+    @field_validator("step_percent")
+    @classmethod
+    def _tens(cls, step: int) -> int:
+        if step % 10:
+            raise ValueError("must be a multiple of 10 (traffic distribution moves in steps of 10%)")
+        return step
+
+
 class Failover(ConfigModel):
     """How the controller decides: hysteresis before failback, cooldown after each failover, and which
     region's controller acts when neither can see the other (the tie-breaker: `source` or `replica`)."""
@@ -142,6 +194,8 @@ class Failover(ConfigModel):
     cooldown_minutes: Annotated[int, Field(ge=0, le=1440)] = 10
     tie_breaker: Literal["source", "replica"] = "source"
     alarms: HealthAlarms = HealthAlarms()
+    fast_signal: FastSignal = FastSignal()
+    failback: Failback = Failback()
     override: Override = Override()
     region_switch: RegionSwitch = RegionSwitch()
 

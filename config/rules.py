@@ -99,6 +99,30 @@ def traffic_groups_and_schedule(cfg: StackConfig) -> list[Problem]:
     return problems
 
 
+MAX_FILTER_QUEUES = 100
+"""GetCurrentMetricData filters on at most 100 queues."""
+
+
+def follow_agents_has_what_it_follows(cfg: StackConfig) -> list[Problem]:
+    """Follow-the-agents sets the default group's telephony split, as a schedule window does, and counts the
+    agents of the contact center's queues (GetCurrentMetricData filters on at most 100)."""
+    if cfg.traffic is None or not cfg.traffic.follow_agents.enabled:
+        return []
+    key = key_path("traffic", "followAgents", "enabled")
+    problems = []
+    if cfg.traffic.schedule:
+        rule = "cannot be combined with connectdr:traffic.schedule: both set the default group's telephony split"
+        problems.append(Problem(key, True, rule))
+    queues = len(cfg.contact_center.queues) if cfg.contact_center is not None else 0
+    if not 1 <= queues <= MAX_FILTER_QUEUES:
+        rule = (
+            f"needs 1 to {MAX_FILTER_QUEUES} queues in connectdr:contactCenter.queues (it counts their agents with "
+            f"GetCurrentMetricData); there are {queues}"
+        )
+        problems.append(Problem(key, True, rule))
+    return problems
+
+
 def override_region(cfg: StackConfig) -> list[Problem]:
     region = cfg.failover.override.region
     if region is None or region in cfg.regions.pair:
@@ -256,6 +280,7 @@ RULES: tuple[Rule, ...] = (
     role_has_its_parts,
     traffic_names_both_regions,
     traffic_groups_and_schedule,
+    follow_agents_has_what_it_follows,
     override_region,
     queues_and_profiles,
     contact_flows,

@@ -95,6 +95,26 @@ class ScheduleWindow(Split):
         return weekday in self.days and self.start_hour <= hour < self.end_hour
 
 
+class FollowAgents(ConfigModel):
+    """Follow the agents (off unless `enabled`): the default group's telephony split follows where agents are
+    staffed (GetCurrentMetricData in each region, smoothed), in steps of 10 within each region's
+    `minPercent`..`maxPercent` of the calls, only while both regions are healthy; failover and overrides win."""
+
+    enabled: bool = False
+    metric: Literal["AGENTS_STAFFED", "AGENTS_ONLINE", "AGENTS_AVAILABLE"] = "AGENTS_STAFFED"
+    min_percent: Annotated[int, Field(ge=0, le=50)] = 20
+    max_percent: Annotated[int, Field(ge=50, le=100)] = 80
+    smoothing_minutes: Annotated[int, Field(ge=1, le=60)] = 5
+    interval_minutes: Annotated[int, Field(ge=1, le=60)] = 2
+
+    @field_validator("min_percent", "max_percent")
+    @classmethod
+    def _tens(cls, percent: int) -> int:
+        if percent % 10:
+            raise ValueError("must be a multiple of 10 (traffic distribution moves in steps of 10%)")
+        return percent
+
+
 class Traffic(Split):
     """The desired split Pulumi owns; the failover controller turns it into the effective split."""
 
@@ -104,6 +124,7 @@ class Traffic(Split):
     traffic distribution group they are associated with (custom groups list their own)."""
     groups: list[TrafficGroup] = []
     schedule: list[ScheduleWindow] = []
+    follow_agents: FollowAgents = FollowAgents()
 
     @field_validator("user_ids")
     @classmethod

@@ -65,6 +65,7 @@ class ContactCenter(pulumi.ComponentResource):
     instance_id: pulumi.Output[str]
     instance_arn: pulumi.Output[str]
     flow_ids: dict[str, pulumi.Output[str]]
+    queue_ids: pulumi.Output[list[str]]
 
     def __init__(self, name: str, args: ContactCenterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("connectdr:connect:ContactCenter", name, None, opts)
@@ -142,6 +143,12 @@ class ContactCenter(pulumi.ComponentResource):
         self.flow_ids = _flows(name, cfg.flows, instance.id, ids, region, self)
         self.instance_id = instance.id
         self.instance_arn = instance.arn
+        self.queue_ids = pulumi.Output.all(*[queue.queue_id for queue in queues.values()])
         self.register_outputs(
-            {"instance_id": self.instance_id, "instance_arn": self.instance_arn, "flow_ids": self.flow_ids}
+            {
+                "instance_id": self.instance_id,
+                "instance_arn": self.instance_arn,
+                "flow_ids": self.flow_ids,
+                "queue_ids": self.queue_ids,
+            }
         )

@@ -6,12 +6,12 @@ UpdateTrafficDistribution. The item lives in the config global table under pk=tr
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from config.operations import Override
-from config.traffic import WEEKDAYS, Traffic
+from config.traffic import WEEKDAYS, FollowAgents, Traffic
 
 DESIRED_KEY = {"pk": "traffic", "sk": "desired"}
 
@@ -22,8 +22,10 @@ def desired_split_document(
     default_tdg_arn: str,
     group_arns: Mapping[str, str],
     override: Override,
+    queue_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The controller's input: the split per TDG, sign-in, the schedule and any manual override."""
+    """The controller's input: the split per TDG, sign-in, the schedule, any manual override, and, when the
+    split follows the agents, how (with the queues whose agents are counted)."""
     document = {
         "regions": list(regions),
         "default": {
@@ -49,7 +51,20 @@ def desired_split_document(
         ],
         "override": {"mode": override.mode, "region": override.region},
     }
+    if traffic.follow_agents.enabled:
+        document["followAgents"] = _follow_agents_document(traffic.follow_agents, queue_ids)
     return versioned(document)
+
+
+def _follow_agents_document(follow: FollowAgents, queue_ids: Sequence[str]) -> dict[str, Any]:
+    return {
+        "metric": follow.metric,
+        "minPercent": follow.min_percent,
+        "maxPercent": follow.max_percent,
+        "smoothingMinutes": follow.smoothing_minutes,
+        "intervalMinutes": follow.interval_minutes,
+        "queues": sorted(queue_ids),
+    }
 
 
 def versioned(document: Mapping[str, Any]) -> dict[str, Any]:

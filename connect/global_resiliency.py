@@ -37,6 +37,8 @@ class GlobalResiliencyArgs:
     phone_numbers: list[PhoneNumber]
     flow_ids: dict[str, pulumi.Output[str]]
     config_table_name: pulumi.Input[str]
+    queue_ids: pulumi.Input[list[str]] = ()
+    """The contact center's queues: follow-the-agents counts their agents."""
 
     @classmethod
     def from_config(
@@ -57,6 +59,7 @@ class GlobalResiliencyArgs:
             phone_numbers=center_cfg.phone_numbers,
             flow_ids=center.flow_ids,
             config_table_name=config_table_name,
+            queue_ids=center.queue_ids,
         )
 
 
@@ -163,9 +166,14 @@ def _desired_split(
     parent: pulumi.Resource,
 ) -> pulumi.Output[dict]:
     group_arns = pulumi.Output.all(**{group_name: group.arn for group_name, group in groups.items()})
-    document = pulumi.Output.all(default_tdg_arn, group_arns).apply(
+    document = pulumi.Output.all(default_tdg_arn, group_arns, args.queue_ids).apply(
         lambda resolved: desired_split_document(
-            args.traffic, (args.source_region, args.replica_region), resolved[0], resolved[1], args.override
+            args.traffic,
+            (args.source_region, args.replica_region),
+            resolved[0],
+            resolved[1],
+            args.override,
+            resolved[2],
         )
     )
     aws.dynamodb.TableItem(

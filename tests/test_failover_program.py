@@ -3,11 +3,16 @@
 import json
 
 import pytest
+from alarm_rules import evaluate_expression
 from conftest import only, structured
 
 from deploy.render import plain
 
 STACKS = {"primary": ("us-east-1", "us-west-2"), "secondary": ("us-west-2", "us-east-1")}
+
+
+def rule_of(plan) -> str:
+    return only(plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")).inputs["alarmRule"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -30,7 +35,11 @@ def test_health_alarms_watch_connect_and_combine_into_region_health(request, sta
     assert 0 < alarms["ToInstancePacketLossRate"].inputs["threshold"] < 1
     composite = only(plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm"))
     assert composite.inputs["alarmName"] == "connectdr-acme-care-region-health"
-    assert composite.inputs["alarmRule"].count("ALARM(") == 4 and " OR " in composite.inputs["alarmRule"]
+    connect_alarms = [a for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name in rule_of(plan)]
+    sustained = [
+        a.name for a in connect_alarms if a.inputs["namespace"] == "AWS/Connect" and "confirming" not in a.name
+    ]
+    assert len(sustained) == 4 and all(evaluate_expression(rule_of(plan), {name}) for name in sustained)
 
 
 @pytest.mark.parametrize("stack", STACKS)

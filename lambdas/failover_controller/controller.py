@@ -19,6 +19,7 @@ from typing import Any
 from decisions import NONE, Decision, Memory, Observation, Settings, Traffic, decide
 from desired import Desired, DesiredInvalid, parse_desired
 from health import read_health
+from staffing import read_staffing
 from store import ConfigTable
 from traffic_api import error_code, read_traffic, write_split
 
@@ -38,6 +39,8 @@ class ControllerEnv:
     health_alarm: str
     topic_arn: str
     settings: Settings
+    instance_id: str = ""
+    """The Connect instance (the replica keeps its id): follow-the-agents counts its agents in both regions."""
 
 
 @dataclass
@@ -47,6 +50,8 @@ class Clients:
     table: Any
     sns: Any
     sleep: Callable[[float], None] = field(default=time.sleep)
+    connect_by_region: dict[str, Any] = field(default_factory=dict)
+    """A Connect client per region, for the agents each has staffed (follow-the-agents mode)."""
 
 
 def apply(clients: Clients, decision: Decision, traffic: Traffic) -> dict[str, str]:
@@ -156,7 +161,11 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         return _without_desired(clients, env, store, memory, unannounced or [], own_health, health, unusable, now)
     current, changed_at, unreadable = read_traffic(clients.connect, desired.traffic)
     readable = desired.traffic.only(tuple(dict(current.splits)))
-    observation = Observation(own_health, other_health, other_since, peer, changed_at, desired.identity)
+    following = desired.following
+    staffing = None
+    if following is not None and env.settings.tie_breaker and env.instance_id:  # the tie-breaker's follows
+        staffing = read_staffing(clients.connect_by_region, env.instance_id, following.queues, following.metric)
+    observation = Observation(own_health, other_health, other_since, peer, changed_at, desired.identity, staffing)
     decision = decide(
         desired=readable,
         current=current,
@@ -167,6 +176,7 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         override=desired.override,
         now=now,
         settings=env.settings,
+        follow=following.settings if following is not None else None,
     )
     earlier = unannounced or []
     pending = [*earlier, *filter(None, [_announcement(decision, now)])][-KEPT_UNANNOUNCED:]
@@ -190,6 +200,7 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         "desiredVersion": desired.version,
         "before": _default_telephony(current),
         "after": _default_telephony(after),
+        **({"staffed": dict(staffing.counts)} if staffing is not None else {}),
         "written": moved,
         "failed": failed,
         **({"unreadable": unreadable} if unreadable else {}),

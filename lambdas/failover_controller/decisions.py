@@ -9,12 +9,17 @@ A controller never undoes a change it cannot explain: after seeing the split cha
 moves traffic only by a failover until the peer's record of that change is readable, and while the peer
 reads another desired split (the config tables replicate items in no set order) it moves traffic only by
 a failover. Traffic goes back to a region it was failed away from only after N healthy evaluations and a
-cooldown, also when the region carrying it fails in turn; a new desired split applies at once. A manual
-override forces all traffic to one region or freezes the split. Every outcome carries its reason in words,
-and a condition code so that alerts go out when the condition changes, not every minute.
+cooldown, also when the region carrying it fails in turn; a new desired split applies at once. Failback can
+be gradual: the recovered region's own controller gives it its share back in steps, one per interval, and
+the other controller fails over again at the first unhealthy signal. In follow-the-agents mode the default
+group's telephony split follows where agents are staffed, in steps of 10 within the operator's bounds,
+moved by one controller only (the tie-breaker) and only while both regions are healthy. A manual override
+forces all traffic to one region or freezes the split. Every outcome carries its reason in words, and a
+condition code so that alerts go out when the condition changes, not every minute.
 """
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 HEALTHY, UNHEALTHY, UNKNOWN = "healthy", "unhealthy", "unknown"
@@ -23,6 +28,9 @@ DISPUTED, SILENT, REPORTED_HEALTHY = "disputed", "silent", "healthy by its repor
 is unreadable and its controller silent (and this controller is not the tie-breaker); or its alarm is
 unreadable and only its controller's report says healthy (not enough to send it more calls)."""
 NONE, FAILOVER, RESTORE, FORCE = "none", "failover", "restore", "force"
+FAILBACK_STEP, FOLLOW = "failback-step", "follow-agents"
+STEP = 10
+"""Traffic distribution moves in steps of 10%."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,19 @@ class Split:
 
     def share_of(self, region: str) -> int:
         return self.telephony.get(region, 0)
+
+    def stepped_from(self, current: "Split", region: str, step: int) -> "Split":
+        """This split, except that the region's telephony and agent shares rise by at most `step` points from
+        `current`'s (a share this split gives the region that is not above `current`'s is taken as it is)."""
+
+        def toward(wanted: dict[str, int], had: dict[str, int] | None) -> dict[str, int]:
+            share = wanted.get(region, 0)
+            if had is not None and share > had.get(region, 0):
+                share = min(share, had.get(region, 0) + step)
+            return {name: share if name == region else 100 - share for name in wanted}
+
+        agents = toward(self.agents, current.agents) if self.agents is not None else None
+        return Split(telephony=toward(self.telephony, current.telephony), agents=agents, sign_in=self.sign_in)
 
     def in_effect(self, current: "Split") -> bool:
         """Whether `current`, as GetTrafficDistribution reports it, already carries this split. Only the
@@ -106,6 +127,18 @@ class Traffic:
         """This traffic once `target`'s split is written to the groups `arns`."""
         return Traffic.of(self.default_arn, {**dict(self.splits), **{arn: target.split(arn) for arn in arns}})
 
+    def stepped_from(self, current: "Traffic", region: str, step: int) -> "Traffic":
+        """This traffic reached from `current` by one step of at most `step` points more for the region in
+        every group (a group `current` does not show is taken as it is)."""
+        found = dict(current.splits)
+        stepped = {arn: split.stepped_from(found[arn], region, step) for arn, split in self.splits if arn in found}
+        return Traffic.of(self.default_arn, {**dict(self.splits), **stepped})
+
+    def with_default_telephony(self, telephony: dict[str, int]) -> "Traffic":
+        """This traffic with another telephony split for the default group (its agents and sign-in kept)."""
+        default = replace(self.default, telephony=telephony)
+        return Traffic.of(self.default_arn, {**dict(self.splits), self.default_arn: default})
+
     def pending_in(self, current: "Traffic") -> tuple[str, ...]:
         """The groups whose split `current` does not carry yet: what a write must change."""
         found = dict(current.splits)
@@ -130,7 +163,40 @@ class Settings:
     """A streak counts consecutive sweeps: a longer gap (the controller or its region was down) restarts it."""
     tie_breaker: bool = False
     """Whether this controller acts on a peer region it can neither read nor hear from. Exactly one of the
-    two controllers is the tie-breaker."""
+    two controllers is the tie-breaker; in follow-the-agents mode it is also the one that follows."""
+    failback_step_percent: int = 100
+    """How much more of each group's calls a recovered region gets back per step (100: all at once)."""
+    failback_interval_seconds: float = 60.0
+    """Time between two failback steps."""
+
+
+@dataclass(frozen=True)
+class FollowAgents:
+    """Follow-the-agents mode, as the desired item sets it: the default group's telephony split follows the
+    share of agents staffed in each region, smoothed, within each region's `min_percent`..`max_percent`."""
+
+    min_percent: int = 20
+    max_percent: int = 80
+    smoothing_seconds: float = 300.0
+    interval_seconds: float = 120.0
+
+    def bounds(self) -> tuple[int, int]:
+        """The lowest and highest share either region can have (each region keeps at least `min_percent` and
+        gets at most `max_percent`, so the other's bounds narrow it too)."""
+        return max(self.min_percent, 100 - self.max_percent), min(self.max_percent, 100 - self.min_percent)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """How many agents each region has staffed (GetCurrentMetricData in each region), as this evaluation
+    measured them."""
+
+    counts: tuple[tuple[str, float], ...]
+
+    def share_of(self, region: str) -> float | None:
+        """The region's percentage of all agents counted; None when no region counts any."""
+        total = sum(count for _, count in self.counts)
+        return 100.0 * dict(self.counts).get(region, 0.0) / total if total > 0 else None
 
 
 @dataclass(frozen=True)
@@ -142,6 +208,8 @@ class ShiftRecord:
     failed_away_from: str | None = None
     forced: bool = False
     """The last shift was a manual override: ending it restores at once (drills, maintenance)."""
+    stepping: bool = False
+    """The last shift was a failback step: the next one waits for the failback interval, not the cooldown."""
 
     def newer_than(self, other: "ShiftRecord") -> bool:
         return self.at is not None and (other.at is None or self.at > other.at)
@@ -175,6 +243,8 @@ class Observation:
     desired: str | None = None
     """Which desired split this controller read (its version and the schedule window in force): the two
     regions' config tables can hold different desired items while replication lags."""
+    staffing: Staffing | None = None
+    """Agents staffed per region, measured by the controller that follows the agents; None otherwise."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +270,10 @@ class Memory:
     desired: str | None = None
     desired_since: float | None = None
     """The desired split this controller reads (`Observation.desired`) and since when it reads it."""
+    staffed_share: float | None = None
+    staffed_at: float | None = None
+    """This region's share of the staffed agents, smoothed over `FollowAgents.smoothing_seconds`, and when it
+    was last measured (follow-the-agents mode, on the controller that follows)."""
 
     def streak(self, region: str) -> int:
         return dict(self.healthy_streak).get(region, 0)
@@ -321,10 +395,62 @@ def _recovering(memory: Memory, observation: Observation, now: float, settings: 
         return None
     if memory.streak(failed) < needed:
         return f"{failed} healthy for {memory.streak(failed)}/{needed} evaluations"
+    if memory.shift.stepping:
+        return None  # failback has begun: its steps follow the failback interval
     changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
     if changed and now - max(changed) < settings.cooldown_seconds:
         return f"cooldown after the failover: {settings.cooldown_seconds - (now - max(changed)):.0f} s left"
     return None
+
+
+def _smooth_staffing(
+    memory: Memory, staffing: Staffing | None, region: str, now: float, follow: FollowAgents | None
+) -> Memory:
+    """The region's share of staffed agents, smoothed exponentially with the mode's time constant (a first
+    measurement, or one after a long gap, counts in full)."""
+    share = staffing.share_of(region) if follow is not None and staffing is not None else None
+    if share is None:
+        return memory
+    last, at = memory.staffed_share, memory.staffed_at
+    if last is None or at is None:
+        return replace(memory, staffed_share=share, staffed_at=now)
+    weight = 1 - math.exp(-max(now - at, 0.0) / follow.smoothing_seconds) if follow is not None else 1.0
+    return replace(memory, staffed_share=last + weight * (share - last), staffed_at=max(now, at))
+
+
+def _follow_agents(
+    desired: Traffic,
+    current: Traffic,
+    follow: FollowAgents | None,
+    memory: Memory,
+    regions: tuple[str, str],
+    may_step: bool,
+    now: float,
+) -> tuple[Traffic, str | None]:
+    """The desired traffic with the default group's telephony split as follow-the-agents keeps it: the current
+    one within the bounds, or, on the controller that follows and measured the agents now (`may_step`), one step
+    of 10 toward the smoothed share of staffed agents when it is at least three quarters of a step away and the
+    interval since the last change has passed. The reason in words when this is such a step."""
+    if follow is None or desired.default_arn not in dict(current.splits):
+        return desired, None
+    own, other = regions
+    low, high = follow.bounds()
+    had = current.default.share_of(own)
+    share, reason = min(max(had, low), high), None
+    last = memory.shift.last_shift_at
+    due = last is None or now - last >= follow.interval_seconds
+    wanted = memory.staffed_share
+    if may_step and due and wanted is not None and share == had:
+        if wanted >= had + 0.75 * STEP and had + STEP <= high:
+            share = had + STEP
+        elif wanted <= had - 0.75 * STEP and had - STEP >= low:
+            share = had - STEP
+        if share != had:
+            reason = (
+                f"follow the agents: {own} has {wanted:.0f}% of the staffed agents (smoothed): {own} "
+                f"{had}% -> {share}% of the default group's calls (bounds {low}-{high}%)"
+            )
+    return desired.with_default_telephony({own: share, other: 100 - share}), reason
 
 
 def peer_view(observation: Observation, memory: Memory, now: float, settings: Settings) -> tuple[str, str]:
@@ -359,12 +485,19 @@ def decide(
     override: Override,
     now: float,
     settings: Settings,
+    follow: FollowAgents | None = None,
 ) -> Decision:
     """The target split of every traffic distribution group (or none), with the reason."""
     regions = (own_region, other_region)
     memory = _count(_merge_peer_shift(memory, observation.peer), regions, observation, now, settings)
     memory = _notice_changes(memory, current, observation, now)
+    memory = _smooth_staffing(memory, observation.staffing, own_region, now, follow)
     other, evidence = peer_view(observation, memory, now, settings)
+    both_healthy = observation.own == HEALTHY and observation.other == HEALTHY
+    measured = observation.staffing is not None and observation.staffing.share_of(own_region) is not None
+    follows = settings.tie_breaker and both_healthy and override.mode == "none" and measured
+    may_step = follows and memory.shift.failed_away_from is None
+    desired, followed = _follow_agents(desired, current, follow, memory, regions, may_step, now)
 
     def outcome(
         action: str, target: Traffic | None, reason: str, condition: str | None, remembered: Memory
@@ -381,7 +514,9 @@ def decide(
     def shift(
         action: str, target: Traffic, reason: str, condition: str | None, failed_away_from: str | None
     ) -> Decision:
-        record = replace(memory.shift, failed_away_from=failed_away_from, forced=action == FORCE)
+        record = replace(
+            memory.shift, failed_away_from=failed_away_from, forced=action == FORCE, stepping=action == FAILBACK_STEP
+        )
         if not target.pending_in(current):
             kept = memory if record == memory.shift else replace(memory, shift=replace(record, at=now))
             return outcome(NONE, None, f"{reason} (already in effect)", condition, kept)
@@ -457,7 +592,7 @@ def decide(
             condition,
         )
     if not desired.pending_in(current):
-        cleared = replace(memory.shift, failed_away_from=None, forced=False)
+        cleared = replace(memory.shift, failed_away_from=None, forced=False, stepping=False)
         kept = memory if cleared == memory.shift else replace(memory, shift=replace(cleared, at=now))
         return outcome(NONE, None, "desired split in effect", None, kept)
     if not _fresh(observation.peer, now, settings):
@@ -480,5 +615,42 @@ def decide(
     if recovering := _recovering(memory, observation, now, settings):
         return hold(f"{recovering}; failback waits")
     failed = memory.shift.failed_away_from
+    if failed is not None and settings.failback_step_percent < 100:
+        return _failback_step(failed, desired, current, own_region, observation, memory, now, settings, shift, hold)
+    if followed is not None and desired.pending_in(current) == (desired.default_arn,):
+        return shift(FOLLOW, desired, followed, None, None)
     reason = "failback: both regions healthy" if failed else "both regions healthy: the desired split applies"
     return shift(RESTORE, desired, reason, None, None)
+
+
+def _failback_step(
+    failed: str,
+    desired: Traffic,
+    current: Traffic,
+    own_region: str,
+    observation: Observation,
+    memory: Memory,
+    now: float,
+    settings: Settings,
+    shift: Callable[[str, Traffic, str, str | None, str | None], Decision],
+    hold: Callable[[str], Decision],
+) -> Decision:
+    """Gradual failback: the recovered region's own controller (the only one that moves traffic toward it, so
+    two controllers never both step) gives it at most `failback_step_percent` more of each group's calls per
+    `failback_interval_seconds`, up to the desired split. The other controller holds, and fails over again at
+    the region's first unhealthy signal (the failover rule, which comes first)."""
+    step = settings.failback_step_percent
+    if failed != own_region:
+        return hold(f"failback in progress: the {failed} controller gives {failed} its share back, {step}% per step")
+    if memory.shift.stepping:
+        changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
+        if changed and (wait := settings.failback_interval_seconds - (now - max(changed))) > 0:
+            return hold(f"failback in progress: next step of {step}% in {wait:.0f} s")
+    target = desired.stepped_from(current, own_region, step)
+    had, gets = dict(current.splits).get(desired.default_arn), target.split(desired.default_arn)
+    before = f"{had.share_of(own_region)}%" if had is not None else "?"
+    reason = (
+        f"failback step: {own_region} {before} -> {gets.share_of(own_region)}% of the default group's calls "
+        f"(desired {desired.default.share_of(own_region)}%, {step}% per step)"
+    )
+    return shift(FAILBACK_STEP, target, reason, None, failed)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from decisions import Override, Split, Traffic
+from decisions import FollowAgents, Override, Split, Traffic
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 TDG_ARN = re.compile(
@@ -17,10 +17,24 @@ TDG_ARN = re.compile(
 )
 """UpdateTrafficDistribution's Id pattern (botocore's connect model), in its ARN form."""
 OVERRIDE_MODES = ("none", "force", "freeze")
+FOLLOW_METRICS = ("AGENTS_STAFFED", "AGENTS_ONLINE", "AGENTS_AVAILABLE")
+"""GetCurrentMetricData's agent counts the split can follow."""
+QUEUE_ID = re.compile(r"[A-Za-z0-9_:/.-]{1,256}")
+MAX_QUEUES = 100
 
 
 class DesiredInvalid(ValueError):
     """The desired item breaks a rule; the message names the key, the value and the rule."""
+
+
+@dataclass(frozen=True)
+class Following:
+    """Follow-the-agents mode: how the split follows (`settings`), and which agents are counted: `metric` of
+    GetCurrentMetricData over the instance's `queues` in each region."""
+
+    settings: FollowAgents
+    metric: str
+    queues: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,7 @@ class Desired:
     override: Override
     version: str
     window: str | None
+    following: Following | None = None
 
     @property
     def identity(self) -> str:
@@ -117,6 +132,42 @@ def _override(value: Any, regions: tuple[str, str]) -> Override:
     return Override(mode=mode, region=region if mode == "force" else None)
 
 
+def _percent(document: dict[str, Any], name: str, low: int, high: int) -> int:
+    value = _field(document, name, "followAgents")
+    if type(value) is not int or not low <= value <= high or value % 10:
+        raise _broken(f"followAgents.{name}", value, f"a multiple of 10 from {low} to {high}")
+    return value
+
+
+def _minutes(document: dict[str, Any], name: str) -> float:
+    value = _field(document, name, "followAgents")
+    if type(value) is not int or not 1 <= value <= 60:
+        raise _broken(f"followAgents.{name}", value, "whole minutes from 1 to 60")
+    return value * 60.0
+
+
+def _following(value: Any) -> Following | None:
+    """The follow-the-agents section; absent or null: the mode is off."""
+    if value is None:
+        return None
+    document = _mapping(value, "followAgents")
+    metric = _field(document, "metric", "followAgents")
+    if metric not in FOLLOW_METRICS:
+        raise _broken("followAgents.metric", metric, f"must be one of {', '.join(FOLLOW_METRICS)}")
+    queues = _field(document, "queues", "followAgents")
+    if not isinstance(queues, list) or not 1 <= len(queues) <= MAX_QUEUES:
+        raise _broken("followAgents.queues", queues, f"must list 1 to {MAX_QUEUES} queue ids")
+    if not all(isinstance(queue, str) and QUEUE_ID.fullmatch(queue) for queue in queues):
+        raise _broken("followAgents.queues", queues, "queue ids (or ARNs) are non-empty strings")
+    settings = FollowAgents(
+        min_percent=_percent(document, "minPercent", 0, 50),
+        max_percent=_percent(document, "maxPercent", 50, 100),
+        smoothing_seconds=_minutes(document, "smoothingMinutes"),
+        interval_seconds=_minutes(document, "intervalMinutes"),
+    )
+    return Following(settings, metric, tuple(queues))
+
+
 def window_in_force(schedule: list[dict[str, Any]], moment: datetime) -> dict[str, Any] | None:
     weekday, hour = WEEKDAYS[moment.weekday()], moment.hour
     return next((w for w in schedule if weekday in w["days"] and w["startHour"] <= hour < w["endHour"]), None)
@@ -157,4 +208,5 @@ def parse_desired(document: Any, now: float) -> Desired:
         override=_override(document.get("override"), regions),
         version=version,
         window=window["name"] if window else None,
+        following=_following(document.get("followAgents")),
     )

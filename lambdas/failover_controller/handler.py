@@ -21,11 +21,14 @@ CONNECT = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeou
 
 
 def settings_from(environ: Mapping[str, str]) -> Settings:
-    """The decision settings the stack put in the function's environment (`decision_environment`)."""
+    """The decision settings the stack put in the function's environment (`decision_environment`). An
+    environment written before gradual failback existed fails back in one step, as it did."""
     return Settings(
         healthy_evaluations_before_failback=int(environ["HEALTHY_EVALUATIONS_BEFORE_FAILBACK"]),
         cooldown_seconds=float(environ["COOLDOWN_SECONDS"]),
         tie_breaker=environ["TIE_BREAKER"] == "true",
+        failback_step_percent=int(environ.get("FAILBACK_STEP_PERCENT", "100")),
+        failback_interval_seconds=float(environ.get("FAILBACK_INTERVAL_SECONDS", "60")),
     )
 
 
@@ -36,6 +39,7 @@ def environment() -> ControllerEnv:
         health_alarm=os.environ["HEALTH_ALARM"],
         topic_arn=os.environ["ALERT_TOPIC_ARN"],
         settings=settings_from(os.environ),
+        instance_id=os.environ.get("INSTANCE_ID", ""),
     )
 
 
@@ -49,5 +53,9 @@ def handler(event: dict[str, Any], _context: object) -> dict[str, Any]:
         },
         table=boto3.resource("dynamodb", config=QUICK).Table(os.environ["CONFIG_TABLE"]),
         sns=boto3.client("sns", config=QUICK),
+        connect_by_region={
+            region: boto3.client("connect", region_name=region, config=QUICK)
+            for region in (env.own_region, env.other_region)
+        },
     )
     return evaluate(clients, env, time.time())

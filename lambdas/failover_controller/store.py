@@ -23,6 +23,7 @@ def shift_document(record: ShiftRecord) -> dict[str, Any]:
         "lastShiftAt": record.last_shift_at,
         "failedAwayFrom": record.failed_away_from,
         "forced": record.forced,
+        "stepping": record.stepping,
     }
 
 
@@ -32,6 +33,7 @@ def shift_record(document: dict[str, Any]) -> ShiftRecord:
         last_shift_at=document.get("lastShiftAt"),
         failed_away_from=document.get("failedAwayFrom"),
         forced=bool(document.get("forced", False)),
+        stepping=bool(document.get("stepping", False)),
     )
 
 
@@ -52,6 +54,8 @@ def memory_document(memory: Memory) -> dict[str, Any]:
         "unexplainedSince": memory.unexplained_since,
         "desired": memory.desired,
         "desiredSince": memory.desired_since,
+        "staffedShare": memory.staffed_share,
+        "staffedAt": memory.staffed_at,
     }
 
 
@@ -69,6 +73,8 @@ def memory_from(document: dict[str, Any]) -> Memory:
         unexplained_since=own.get("unexplainedSince"),
         desired=own.get("desired"),
         desired_since=own.get("desiredSince"),
+        staffed_share=own.get("staffedShare"),
+        staffed_at=own.get("staffedAt"),
     )
 
 

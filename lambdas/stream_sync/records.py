@@ -67,6 +67,8 @@ class Change:
     version: str
     attributes: dict[str, Any]
     records: tuple[Record, ...]
+    failed_call: bool = False
+    """A contact record of a call that failed in its region (`failed_call`): what the fast health signal counts."""
 
     @property
     def sequence_numbers(self) -> tuple[str, ...]:
@@ -157,6 +159,22 @@ def _present(attributes: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in attributes.items() if value is not None}
 
 
+FAILED_DISCONNECT_REASONS = ("TELECOM_PROBLEM",)
+"""Contact record DisconnectReason values that mean the call failed (admin guide, contact records data model:
+"disconnected due to an issue with connecting the call from the carrier, network congestion, network error")."""
+
+
+def failed_call(body: dict[str, Any]) -> bool:
+    """A voice contact that failed: disconnected for a telecom problem, or an inbound call that ended without
+    ever connecting to the system (no ConnectedToSystemTimestamp)."""
+    if body.get("Channel") != "VOICE":
+        return False
+    if body.get("DisconnectReason") in FAILED_DISCONNECT_REASONS:
+        return True
+    inbound = body.get("InitiationMethod") == "INBOUND"
+    return inbound and bool(body.get("DisconnectTimestamp")) and not body.get("ConnectedToSystemTimestamp")
+
+
 def _contact_change(body: dict[str, Any], record: Record) -> Change:
     """A contact trace record; LastUpdateTimestamp (one-second precision) orders its versions, and the
     Kinesis sequence number breaks ties within a second (a later publication of the same contact wins)."""
@@ -176,7 +194,7 @@ def _contact_change(body: dict[str, Any], record: Record) -> Change:
         "handledInRegion": _emitting_region(body, record),
     }
     version = version_of("LastUpdateTimestamp", updated, _stream_position(record.sequence_number))
-    return Change(CONTACTS, contact_id, version, _present(attributes), (record,))
+    return Change(CONTACTS, contact_id, version, _present(attributes), (record,), failed_call(body))
 
 
 def _agent_contact(contact: dict[str, Any]) -> dict[str, Any]:
@@ -289,6 +307,11 @@ def coalesce(changes: list[Change]) -> list[Change]:
             continue
         winner = change if change.version > current.version else current
         newest[slot] = Change(
-            winner.table, winner.key, winner.version, winner.attributes, current.records + change.records
+            winner.table,
+            winner.key,
+            winner.version,
+            winner.attributes,
+            current.records + change.records,
+            winner.failed_call,
         )
     return list(newest.values())
