@@ -114,6 +114,8 @@ def test_every_alarm_notifies_the_alert_topic(request, stack):
     topic = only(plan.of_type("aws:sns/topic:Topic")).outputs["arn"]
     alarms = plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     notifying = [a for a in alarms if a.inputs.get("alarmActions") == [topic]]
-    health_children = [a for a in alarms if a.inputs.get("namespace") == "AWS/Connect"]
+    health = only(plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm"))
+    health_children = [a for a in alarms if f'ALARM("{a.outputs["name"]}")' in health.inputs["alarmRule"]]
+    assert health_children, "the region-health rule names its child alarms"
     assert len(notifying) + len(health_children) == len(alarms)
-    assert only(plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")).inputs["alarmActions"] == [topic]
+    assert health.inputs["alarmActions"] == [topic]
