@@ -54,6 +54,24 @@ class OneLineParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+class CommandParser(OneLineParser):
+    """The top-level parser: options given before any command are named as such, not reported as a missing
+    command (argparse checks the required command before it looks at unknown options)."""
+
+    def parse_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        argv = list(sys.argv[1:] if args is None else args)
+        commands = next(
+            (set(action.choices) for action in self._actions if isinstance(action, argparse._SubParsersAction)), set()
+        )
+        first_command = next((index for index, word in enumerate(argv) if word in commands), len(argv))
+        leading = [word for word in argv[:first_command] if word.startswith("-") and word not in ("-h", "--help")]
+        if leading:
+            self.error(f"unrecognized arguments: {' '.join(leading)}; a command comes first")
+        return super().parse_args(argv, namespace)
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -112,7 +130,7 @@ def _add_pass_through(sub: argparse.ArgumentParser, command: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="python -m deploy", description=__doc__)
+    parser = CommandParser(prog="python -m deploy", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     pair = _pair_options()
     stack_help = "all (primary then secondary; destroy the reverse), primary, secondary, or a stack name"

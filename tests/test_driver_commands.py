@@ -138,6 +138,10 @@ def test_pass_through_flags_reach_the_backend(capsys, tmp_path):
         (["split", "us-east-1=70", "us-west-2=30", "--direct", "eu-west-2"], "--direct eu-west-2: must be one of"),
         (["drill", "--away-from", "eu-west-2"], "--away-from eu-west-2: must be one of us-east-1, us-west-2"),
         (["destroy"], "pass --yes (stdin is not a terminal to ask)"),
+        (["--bogus"], "unrecognized arguments: --bogus; a command comes first"),
+        (["--stack", "primary"], "unrecognized arguments: --stack; a command comes first"),
+        (["--stack", "all", "up"], "unrecognized arguments: --stack; a command comes first"),
+        ([], "the following arguments are required: command"),
     ],
 )
 def test_bad_arguments_exit_2_before_the_backend(capsys, argv, said):
