@@ -610,6 +610,12 @@ def decide(
         )
     if desired.adds_to(other_region, current) and observation.other != HEALTHY:
         return hold(f"{other_region} is {REPORTED_HEALTHY}: it gets more calls once its alarm is readable")
+    if desired.adds_to(own_region, current) and observation.other != HEALTHY and not settings.tie_breaker:
+        return hold(
+            f"{other_region} is {REPORTED_HEALTHY}: if the link is cut, its controller (the tie-breaker) counts "
+            f"{own_region} as failed and takes back any calls given to it now; {own_region} gets more calls once "
+            f"the {other_region} alarm is readable"
+        )
     if memory.shift.forced:
         return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None, None)
     if recovering := _recovering(memory, observation, now, settings):

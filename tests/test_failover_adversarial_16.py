@@ -1,0 +1,62 @@
+"""Adversarial checks of gradual failback, the fast failed-calls signal and follow-the-agents, on their failure
+paths: a link cut while a region steps back, desired splits and overrides changing mid-step, groups that fail
+to write, staffing answers of odd shapes, contact records delivered late, and the deployed path."""
+
+from dataclasses import replace
+
+import pytest
+from conftest import load_lambda
+
+from bench.failover_world import EAST, REGIONS, WEST, World, desired_document
+from bench.fake_aws import MemoryTable
+
+load_lambda("failover_controller")
+from decisions import Settings  # noqa: E402
+
+STEPPED = Settings(
+    healthy_evaluations_before_failback=3, cooldown_seconds=300, failback_step_percent=10, failback_interval_seconds=60
+)
+
+
+def stepped_world(step: int = 10) -> World:
+    """us-east-1's controller is the tie-breaker; both fail back `step` points a minute."""
+    config = replace(STEPPED, failback_step_percent=step)
+    world = World({EAST: MemoryTable(), WEST: MemoryTable()}, {EAST: replace(config, tie_breaker=True), WEST: config})
+    world.write_desired(desired_document())
+    return world
+
+
+def sweep(world: World, minute: int) -> None:
+    world.now = 60.0 * minute
+    for region in REGIONS:
+        world.invoke(region)
+
+
+def failed_over_from_west(world: World) -> None:
+    """us-west-2 fails at minute 5 and recovers at minute 8: its failback is due from minute 10."""
+    for minute in range(1, 10):
+        if minute == 5:
+            world.alarms[WEST].set("ALARM", 60.0 * minute)
+        if minute == 8:
+            world.alarms[WEST].set("OK", 60.0 * minute)
+        sweep(world, minute)
+    assert world.east_share() == 100
+
+
+@pytest.mark.parametrize("step", [10, 100])
+@pytest.mark.parametrize("cut_at", [10, 11, 12])
+def test_a_controller_cut_off_from_the_tie_breaker_does_not_take_calls_back_that_it_would_lose_again(step, cut_at):
+    """us-west-2 recovered and its failback is due, but the link is cut: its controller can read neither
+    us-east-1's alarm nor get its records replicated, and us-east-1's controller (the tie-breaker) counts
+    us-west-2 as failed after three sweeps and sends every call to us-east-1. Giving calls back to us-west-2
+    on the strength of a report written before the cut only swings them back and forth."""
+    world = stepped_world(step)
+    failed_over_from_west(world)
+    cut_time = 60.0 * cut_at
+    for minute in range(10, 20):
+        if minute == cut_at:
+            world.cut()
+        sweep(world, minute)
+    assert all(invocation.error is None for invocation in world.log), [i.error for i in world.log if i.error]
+    after_cut = [(at, east) for at, east in world.swings() if at >= cut_time]
+    assert all(east == 100 for _, east in after_cut), f"calls given to the cut-off region and taken back: {after_cut}"
