@@ -7,20 +7,20 @@ from dataclasses import replace
 import pytest
 from conftest import load_lambda
 
-from bench.failover_world import EAST, REGIONS, WEST, World, desired_document
+from bench.failover_world import EAST, GROUP_ARN, REGIONS, WEST, World, desired_document
 from bench.fake_aws import MemoryTable
 
 load_lambda("failover_controller")
-from decisions import Settings  # noqa: E402
+from decisions import NONE, Settings  # noqa: E402
 
 STEPPED = Settings(
     healthy_evaluations_before_failback=3, cooldown_seconds=300, failback_step_percent=10, failback_interval_seconds=60
 )
 
 
-def stepped_world(step: int = 10) -> World:
-    """us-east-1's controller is the tie-breaker; both fail back `step` points a minute."""
-    config = replace(STEPPED, failback_step_percent=step)
+def stepped_world(step: int = 10, interval: float = 60.0) -> World:
+    """us-east-1's controller is the tie-breaker; both fail back `step` points every `interval` seconds."""
+    config = replace(STEPPED, failback_step_percent=step, failback_interval_seconds=interval)
     world = World({EAST: MemoryTable(), WEST: MemoryTable()}, {EAST: replace(config, tie_breaker=True), WEST: config})
     world.write_desired(desired_document())
     return world
@@ -60,3 +60,23 @@ def test_a_controller_cut_off_from_the_tie_breaker_does_not_take_calls_back_that
     assert all(invocation.error is None for invocation in world.log), [i.error for i in world.log if i.error]
     after_cut = [(at, east) for at, east in world.swings() if at >= cut_time]
     assert all(east == 100 for _, east in after_cut), f"calls given to the cut-off region and taken back: {after_cut}"
+
+
+@pytest.mark.parametrize("caller", REGIONS)
+def test_a_desired_split_that_takes_calls_from_the_stepping_region_applies_at_once(caller):
+    """The operator drains us-west-2 while it is being given its share back (a step every 5 minutes): the new
+    desired split gives it nothing, so there is no step left to take; it applies within the minute, by either
+    controller, not after the failback interval (up to an hour) nor only from us-west-2's controller."""
+    world = stepped_world(interval=300)
+    failed_over_from_west(world)
+    for minute in (10, 11):
+        sweep(world, minute)
+    assert world.east_share() == 90 and world.connect.groups[GROUP_ARN].telephony[WEST] == 10
+    world.now += 5
+    world.write_desired(desired_document({EAST: 100, WEST: 0}, {EAST: 100, WEST: 0}, version="v2"))
+    assert world.invoke(caller).error is None
+    sweep(world, 12)
+    assert world.east_share() == 100 and world.connect.groups[GROUP_ARN].telephony[EAST] == 100
+    sweep(world, 13)
+    assert [world.log[-2].result["decided"], world.log[-1].result["decided"]] == [NONE, NONE]
+    assert "failback" not in world.log[-1].result["reason"], "a failback left running after the drain"

@@ -11,7 +11,8 @@ reads another desired split (the config tables replicate items in no set order) 
 a failover. Traffic goes back to a region it was failed away from only after N healthy evaluations and a
 cooldown, also when the region carrying it fails in turn; a new desired split applies at once. Failback can
 be gradual: the recovered region's own controller gives it its share back in steps, one per interval, and
-the other controller fails over again at the first unhealthy signal. In follow-the-agents mode the default
+the other controller fails over again at the first unhealthy signal (a desired split that gives the region
+no more than it has is no step: it applies at once). In follow-the-agents mode the default
 group's telephony split follows where agents are staffed, in steps of 10 within the operator's bounds,
 moved by one controller only (the tie-breaker) and only while both regions are healthy. A manual override
 forces all traffic to one region or freezes the split. Every outcome carries its reason in words, and a
@@ -621,7 +622,7 @@ def decide(
     if recovering := _recovering(memory, observation, now, settings):
         return hold(f"{recovering}; failback waits")
     failed = memory.shift.failed_away_from
-    if failed is not None and settings.failback_step_percent < 100:
+    if failed is not None and settings.failback_step_percent < 100 and desired.adds_to(failed, current):
         return _failback_step(failed, desired, current, own_region, observation, memory, now, settings, shift, hold)
     if followed is not None and desired.pending_in(current) == (desired.default_arn,):
         return shift(FOLLOW, desired, followed, None, None)
