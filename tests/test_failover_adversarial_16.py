@@ -2,7 +2,10 @@
 paths: a link cut while a region steps back, desired splits and overrides changing mid-step, groups that fail
 to write, staffing answers of odd shapes, contact records delivered late, and the deployed path."""
 
+import base64
+import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import load_lambda
@@ -80,3 +83,69 @@ def test_a_desired_split_that_takes_calls_from_the_stepping_region_applies_at_on
     sweep(world, 13)
     assert [world.log[-2].result["decided"], world.log[-1].result["decided"]] == [NONE, NONE]
     assert "failback" not in world.log[-1].result["reason"], "a failback left running after the drain"
+
+
+def kinesis_record(body: dict, number: int) -> dict:
+    data = base64.b64encode(json.dumps(body).encode()).decode()
+    return {
+        "eventID": f"shardId-000000000000:{number}",
+        "eventSourceARN": f"arn:aws:kinesis:{WEST}:123456789012:stream/ctr",
+        "kinesis": {"sequenceNumber": str(number), "partitionKey": "k", "data": data},
+    }
+
+
+def failed_call_record(contact: str, ended: datetime, updated: datetime | None = None) -> dict:
+    """A voice call lost to a telecom problem, as its contact record says it."""
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    return {
+        "ContactId": contact,
+        "Channel": "VOICE",
+        "InitiationMethod": "INBOUND",
+        "InitiationTimestamp": (ended - timedelta(seconds=20)).strftime(stamp),
+        "ConnectedToSystemTimestamp": (ended - timedelta(seconds=19)).strftime(stamp),
+        "DisconnectTimestamp": ended.strftime(stamp),
+        "DisconnectReason": "TELECOM_PROBLEM",
+        "LastUpdateTimestamp": (updated or ended + timedelta(seconds=1)).strftime(stamp),
+    }
+
+
+class VersionedStore:
+    """stream_sync's conditional write on a dict: a version not newer than the item's is stale."""
+
+    requests = 0
+
+    def __init__(self) -> None:
+        self.versions: dict[str, str] = {}
+
+    def put_newer(self, change) -> str:
+        self.requests += 1
+        if self.versions.get(change.key, "") >= change.version:
+            return "stale"
+        self.versions[change.key] = change.version
+        return "written"
+
+
+class NoLetters:
+    def send(self, letters: list) -> list:
+        return []
+
+
+def test_only_calls_that_failed_moments_ago_count_as_calls_failing_now():
+    """The fast signal says calls are failing in the region now. A contact record that reaches stream_sync long
+    after the call ended (a backlog caught up after a stream or table outage, or Connect republishing the
+    record with new information, which the contact records data model says it does, e.g. after
+    UpdateContactAttributes) is written for the first time in its newer version, but it is no evidence of calls
+    failing now: counted, an outage that is over fails the region again (with `confirmation: none`, on its own)."""
+    handler = load_lambda("stream_sync")
+    now = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
+    store = VersionedStore()
+    fresh = [kinesis_record(failed_call_record(f"fresh-{n}", now - timedelta(seconds=20)), n) for n in range(3)]
+    _, summary = handler.process({"Records": fresh}, store, NoLetters(), now=now.timestamp())
+    assert summary.failed_calls == 3
+    hour_ago = now - timedelta(hours=1)
+    backlog = [kinesis_record(failed_call_record(f"old-{n}", hour_ago), 10 + n) for n in range(5)]
+    republished = [kinesis_record(failed_call_record("fresh-0", now - timedelta(seconds=20), now), 20)]
+    republished += [kinesis_record(failed_call_record("old-0", hour_ago, now - timedelta(seconds=5)), 21)]
+    _, late = handler.process({"Records": backlog + republished}, store, NoLetters(), now=now.timestamp() + 600)
+    assert late.items_written == 6, "the late records are still written"
+    assert late.failed_calls == 0, "calls that failed minutes or an hour ago counted as failing now"
