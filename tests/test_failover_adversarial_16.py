@@ -6,12 +6,13 @@ import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
 from conftest import load_lambda
 
 from bench.failover_world import EAST, GROUP_ARN, REGIONS, WEST, World, desired_document
-from bench.fake_aws import MemoryTable
+from bench.fake_aws import FakeConnect, MemoryTable
 
 load_lambda("failover_controller")
 from decisions import NONE, Settings  # noqa: E402
@@ -149,3 +150,31 @@ def test_only_calls_that_failed_moments_ago_count_as_calls_failing_now():
     _, late = handler.process({"Records": backlog + republished}, store, NoLetters(), now=now.timestamp() + 600)
     assert late.items_written == 6, "the late records are still written"
     assert late.failed_calls == 0, "calls that failed minutes or an hour ago counted as failing now"
+
+
+def test_a_failover_from_the_tie_breaker_does_not_wait_on_the_dark_regions_staffing():
+    """Follow-the-agents reads GetCurrentMetricData in both regions, but the rules use it only while both regions'
+    alarms read OK. When the peer region is dark, its endpoint answers nothing: each attempt runs into the
+    client's timeouts (seconds, three attempts), on top of the DescribeAlarms that already did, within the
+    controller's 60 s. The evaluation that fails over must not spend that time on agents it will not follow."""
+    config = replace(STEPPED, tie_breaker=True)
+    world = World({EAST: MemoryTable(), WEST: MemoryTable()}, {EAST: config, WEST: replace(config, tie_breaker=False)})
+    follow = {"metric": "AGENTS_STAFFED", "minPercent": 20, "maxPercent": 80, "smoothingMinutes": 5}
+    world.write_desired(desired_document(follow_agents={**follow, "intervalMinutes": 2}))
+    world.connect.staffed = {EAST: 10, WEST: 10}
+    attempts: list[tuple[float, str]] = []
+    original = FakeConnect.get_current_metric_data
+
+    def counted(self: FakeConnect, **params):
+        attempts.append((world.now, self.region))
+        return original(self, **params)
+
+    with patch.object(FakeConnect, "get_current_metric_data", counted):
+        for minute in range(1, 4):
+            sweep(world, minute)
+        assert {region for _, region in attempts} == {EAST, WEST}, "both regions are measured while both are OK"
+        world.dark.add(WEST)
+        for minute in range(4, 10):
+            sweep(world, minute)
+    assert world.east_share() == 100, "the tie-breaker fails the dark region over"
+    assert not [at for at, region in attempts if region == WEST and at >= 240], "asked the dark region for its agents"
