@@ -178,3 +178,20 @@ def test_a_failover_from_the_tie_breaker_does_not_wait_on_the_dark_regions_staff
             sweep(world, minute)
     assert world.east_share() == 100, "the tie-breaker fails the dark region over"
     assert not [at for at, region in attempts if region == WEST and at >= 240], "asked the dark region for its agents"
+
+
+def test_a_controller_deployed_before_gradual_failback_still_fails_back_in_one_move():
+    """An environment without the FAILBACK_* variables (a stack not yet updated) reads as one-step failback."""
+    handler = load_lambda("failover_controller")
+    old = {"HEALTHY_EVALUATIONS_BEFORE_FAILBACK": "3", "COOLDOWN_SECONDS": "300", "TIE_BREAKER": "false"}
+    settings = handler.settings_from(old)
+    assert (settings.failback_step_percent, settings.failback_interval_seconds) == (100, 60.0)
+    world = World(
+        {EAST: MemoryTable(), WEST: MemoryTable()},
+        {EAST: replace(settings, tie_breaker=True), WEST: settings},
+    )
+    world.write_desired(desired_document())
+    failed_over_from_west(world)
+    for minute in range(10, 14):
+        sweep(world, minute)
+    assert [east for _, east in world.swings()] == [100, 50]
