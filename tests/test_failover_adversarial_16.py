@@ -3,7 +3,9 @@ paths: a link cut while a region steps back, desired splits and overrides changi
 to write, staffing answers of odd shapes, contact records delivered late, and the deployed path."""
 
 import base64
+import itertools
 import json
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from unittest.mock import patch
@@ -195,3 +197,39 @@ def test_a_controller_deployed_before_gradual_failback_still_fails_back_in_one_m
     for minute in range(10, 14):
         sweep(world, minute)
     assert [east for _, east in world.swings()] == [100, 50]
+
+
+def test_a_step_a_minute_is_a_step_at_every_sweep_though_sweeps_run_a_little_early_or_late():
+    """EventBridge's one-minute schedule and Lambda's start do not run to the millisecond: a sweep that comes
+    0.3 s less than a minute after the step found the interval not yet over, and the next step waited for the
+    sweep after, so a failback of 10% a minute ran at up to half its configured pace."""
+    world = stepped_world()
+    rng = random.Random(3)
+    for minute in range(1, 30):
+        if minute == 5:
+            world.alarms[WEST].set("ALARM", 60.0 * minute)
+        if minute == 8:
+            world.alarms[WEST].set("OK", 60.0 * minute)
+        for region in REGIONS:
+            world.now = 60.0 * minute + rng.uniform(0, 2)
+            world.invoke(region)
+    steps = [at for at, east in world.swings() if east < 100]
+    assert [east for _, east in world.swings()] == [100, 90, 80, 70, 60, 50]
+    assert max(b - a for a, b in itertools.pairwise(steps)) < 90, f"a sweep without its step: {steps}"
+
+
+def test_following_the_agents_a_step_a_minute_is_a_step_at_every_sweep_though_sweeps_jitter():
+    """The same for follow-the-agents' interval: its steps come at every due sweep, not every other one."""
+    leader = replace(STEPPED, tie_breaker=True)
+    world = World({EAST: MemoryTable(), WEST: MemoryTable()}, {EAST: leader, WEST: STEPPED})
+    follow = {"metric": "AGENTS_STAFFED", "minPercent": 20, "maxPercent": 80, "smoothingMinutes": 1}
+    world.write_desired(desired_document(follow_agents={**follow, "intervalMinutes": 1}))
+    world.connect.staffed = {EAST: 90, WEST: 10}
+    rng = random.Random(3)
+    for minute in range(1, 12):
+        for region in REGIONS:
+            world.now = 60.0 * minute + rng.uniform(0, 2)
+            world.invoke(region)
+    steps = [at for at, _ in world.swings()]
+    assert [east for _, east in world.swings()] == [60, 70, 80]
+    assert max(b - a for a, b in itertools.pairwise(steps)) < 90, f"a due sweep without its step: {steps}"

@@ -32,6 +32,9 @@ NONE, FAILOVER, RESTORE, FORCE = "none", "failover", "restore", "force"
 FAILBACK_STEP, FOLLOW = "failback-step", "follow-agents"
 STEP = 10
 """Traffic distribution moves in steps of 10%."""
+SWEEP_JITTER_SECONDS = 5.0
+"""How much earlier than a whole interval after the last failback or follow-the-agents step a sweep may run and
+still take the next (the one-minute schedule and Lambda's start are not exact; the healthy streaks allow as much)."""
 
 
 @dataclass(frozen=True)
@@ -439,7 +442,7 @@ def _follow_agents(
     had = current.default.share_of(own)
     share, reason = min(max(had, low), high), None
     last = memory.shift.last_shift_at
-    due = last is None or now - last >= follow.interval_seconds
+    due = last is None or now - last >= follow.interval_seconds - SWEEP_JITTER_SECONDS
     wanted = memory.staffed_share
     if may_step and due and wanted is not None and share == had:
         if wanted >= had + 0.75 * STEP and had + STEP <= high:
@@ -651,7 +654,8 @@ def _failback_step(
         return hold(f"failback in progress: the {failed} controller gives {failed} its share back, {step}% per step")
     if memory.shift.stepping:
         changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
-        if changed and (wait := settings.failback_interval_seconds - (now - max(changed))) > 0:
+        due_in = settings.failback_interval_seconds - SWEEP_JITTER_SECONDS
+        if changed and (wait := due_in - (now - max(changed))) > 0:
             return hold(f"failback in progress: next step of {step}% in {wait:.0f} s")
     target = desired.stepped_from(current, own_region, step)
     had, gets = dict(current.splits).get(desired.default_arn), target.split(desired.default_arn)
