@@ -4,6 +4,7 @@ new failover and traffic keys: validated with their key, value and rule, and wha
 
 import base64
 import json
+from datetime import UTC, datetime
 
 import pytest
 from alarm_rules import evaluate_expression
@@ -301,10 +302,10 @@ def test_stream_sync_counts_each_failed_call_once_in_a_high_resolution_metric(mo
         kinesis(contact_record(ContactId="c"), 3),
         kinesis(contact_record(ContactId="a", DisconnectReason="TELECOM_PROBLEM"), 4),
     ]
-    store = Store()
-    _response, summary = handler.process({"Records": batch}, store, Letters())
+    store, now = Store(), datetime(2026, 11, 24, 15, 1, tzinfo=UTC).timestamp()  # 30 s after the calls ended
+    _response, summary = handler.process({"Records": batch}, store, Letters(), now=now)
     assert summary.failed_calls == 2
-    _response, again = handler.process({"Records": batch}, store, Letters())
+    _response, again = handler.process({"Records": batch}, store, Letters(), now=now)
     assert again.failed_calls == 0, "a batch delivered again counts nothing"
     line = handler.metrics_line(summary, "us-west-2", 1_800_000_000.5)
     (directive,) = line["_aws"]["CloudWatchMetrics"]

@@ -22,6 +22,7 @@ from decisions import (  # noqa: E402
     FORCE,
     HEALTHY,
     NONE,
+    SWEEP_JITTER_SECONDS,
     UNHEALTHY,
     UNKNOWN,
     FollowAgents,
@@ -134,7 +135,7 @@ def test_the_split_follows_the_agents_only_from_the_tie_breaker_by_one_step_with
     assert tie_breaker and (own_health, other_health) == (HEALTHY, HEALTHY) and override.mode == "none"
     assert observation.staffing.share_of(own) is not None, "a step without agents measured now"
     assert failed is None, "a failback in progress is finished first"
-    assert since is None or since >= FOLLOW_SETTINGS.interval_seconds
+    assert since is None or since >= FOLLOW_SETTINGS.interval_seconds - SWEEP_JITTER_SECONDS
     moved = after.share_of(own) - before.share_of(own)
     assert abs(moved) == 10 and low <= after.share_of(own) <= high
     wanted = decision.memory.staffed_share

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from decisions import NONE, Decision, Memory, Observation, Settings, Traffic, decide
+from decisions import HEALTHY, NONE, Decision, Memory, Observation, Settings, Traffic, decide
 from desired import Desired, DesiredInvalid, parse_desired
 from health import read_health
 from staffing import read_staffing
@@ -163,7 +163,8 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     readable = desired.traffic.only(tuple(dict(current.splits)))
     following = desired.following
     staffing = None
-    if following is not None and env.settings.tie_breaker and env.instance_id:  # the tie-breaker's follows
+    both_ok = own_health == other_health == HEALTHY  # the only time the agents are followed: no wait on a dark region
+    if following is not None and env.settings.tie_breaker and env.instance_id and both_ok:  # the tie-breaker follows
         staffing = read_staffing(clients.connect_by_region, env.instance_id, following.queues, following.metric)
     observation = Observation(own_health, other_health, other_since, peer, changed_at, desired.identity, staffing)
     decision = decide(

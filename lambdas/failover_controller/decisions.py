@@ -11,7 +11,8 @@ reads another desired split (the config tables replicate items in no set order) 
 a failover. Traffic goes back to a region it was failed away from only after N healthy evaluations and a
 cooldown, also when the region carrying it fails in turn; a new desired split applies at once. Failback can
 be gradual: the recovered region's own controller gives it its share back in steps, one per interval, and
-the other controller fails over again at the first unhealthy signal. In follow-the-agents mode the default
+the other controller fails over again at the first unhealthy signal (a desired split that gives the region
+no more than it has is no step: it applies at once). In follow-the-agents mode the default
 group's telephony split follows where agents are staffed, in steps of 10 within the operator's bounds,
 moved by one controller only (the tie-breaker) and only while both regions are healthy. A manual override
 forces all traffic to one region or freezes the split. Every outcome carries its reason in words, and a
@@ -31,6 +32,9 @@ NONE, FAILOVER, RESTORE, FORCE = "none", "failover", "restore", "force"
 FAILBACK_STEP, FOLLOW = "failback-step", "follow-agents"
 STEP = 10
 """Traffic distribution moves in steps of 10%."""
+SWEEP_JITTER_SECONDS = 5.0
+"""How much earlier than a whole interval after the last failback or follow-the-agents step a sweep may run and
+still take the next (the one-minute schedule and Lambda's start are not exact; the healthy streaks allow as much)."""
 
 
 @dataclass(frozen=True)
@@ -438,7 +442,7 @@ def _follow_agents(
     had = current.default.share_of(own)
     share, reason = min(max(had, low), high), None
     last = memory.shift.last_shift_at
-    due = last is None or now - last >= follow.interval_seconds
+    due = last is None or now - last >= follow.interval_seconds - SWEEP_JITTER_SECONDS
     wanted = memory.staffed_share
     if may_step and due and wanted is not None and share == had:
         if wanted >= had + 0.75 * STEP and had + STEP <= high:
@@ -610,12 +614,18 @@ def decide(
         )
     if desired.adds_to(other_region, current) and observation.other != HEALTHY:
         return hold(f"{other_region} is {REPORTED_HEALTHY}: it gets more calls once its alarm is readable")
+    if desired.adds_to(own_region, current) and observation.other != HEALTHY and not settings.tie_breaker:
+        return hold(
+            f"{other_region} is {REPORTED_HEALTHY}: if the link is cut, its controller (the tie-breaker) counts "
+            f"{own_region} as failed and takes back any calls given to it now; {own_region} gets more calls once "
+            f"the {other_region} alarm is readable"
+        )
     if memory.shift.forced:
         return shift(RESTORE, desired, "override ended, both regions healthy: desired split", None, None)
     if recovering := _recovering(memory, observation, now, settings):
         return hold(f"{recovering}; failback waits")
     failed = memory.shift.failed_away_from
-    if failed is not None and settings.failback_step_percent < 100:
+    if failed is not None and settings.failback_step_percent < 100 and desired.adds_to(failed, current):
         return _failback_step(failed, desired, current, own_region, observation, memory, now, settings, shift, hold)
     if followed is not None and desired.pending_in(current) == (desired.default_arn,):
         return shift(FOLLOW, desired, followed, None, None)
@@ -644,7 +654,8 @@ def _failback_step(
         return hold(f"failback in progress: the {failed} controller gives {failed} its share back, {step}% per step")
     if memory.shift.stepping:
         changed = [t for t in (memory.shift.last_shift_at, observation.traffic_changed_at) if t is not None]
-        if changed and (wait := settings.failback_interval_seconds - (now - max(changed))) > 0:
+        due_in = settings.failback_interval_seconds - SWEEP_JITTER_SECONDS
+        if changed and (wait := due_in - (now - max(changed))) > 0:
             return hold(f"failback in progress: next step of {step}% in {wait:.0f} s")
     target = desired.stepped_from(current, own_region, step)
     had, gets = dict(current.splits).get(desired.default_arn), target.split(desired.default_arn)

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from dead_letters import DeadLetter, DeadLetterQueue, SentLetters
-from records import Record, coalesce, decode_batch
+from records import Record, coalesce, decode_batch, failing_now
 from writer import DynamoStore, VersionCache, apply_changes
 
 ATTEMPTS, CONNECT_SECONDS, READ_SECONDS = 4, 1, 2
@@ -48,7 +48,8 @@ class BatchSummary:
     items_written: int
     dynamodb_requests: int
     failed_calls: int = 0
-    """Contact records of failed calls written for the first time (a redelivered one is stale, not counted)."""
+    """Contact records of calls that failed moments ago, written for the first time (a redelivered one is stale,
+    one of a call that failed minutes ago is late: neither is counted)."""
 
 
 def process(
@@ -57,8 +58,11 @@ def process(
     dead_letters: DeadLetterQueue,
     cache: VersionCache | None = None,
     out_of_time: Callable[[], bool] = lambda: False,
+    now: float | None = None,
 ) -> tuple[dict[str, Any], BatchSummary]:
-    """The whole batch: decode, coalesce, write, dead-letter; returns the partial batch response."""
+    """The whole batch: decode, coalesce, write, dead-letter; returns the partial batch response. `now` (the
+    clock by default) tells the calls failing now from those that failed earlier."""
+    moment = time.time() if now is None else now
     raw = event.get("Records") if isinstance(event, dict) else None
     records = [Record.of(item) for item in raw] if isinstance(raw, list) else []
     decoded = decode_batch(records)
@@ -78,7 +82,7 @@ def process(
         failed=len(failed),
         items_written=len(result.written),
         dynamodb_requests=store.requests,
-        failed_calls=sum(change.failed_call for change in result.written),
+        failed_calls=sum(failing_now(change, moment) for change in result.written),
     )
     sequences = sorted({record.sequence_number for record in failed})
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sequences]}, summary

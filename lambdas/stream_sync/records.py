@@ -67,8 +67,9 @@ class Change:
     version: str
     attributes: dict[str, Any]
     records: tuple[Record, ...]
-    failed_call: bool = False
-    """A contact record of a call that failed in its region (`failed_call`): what the fast health signal counts."""
+    failed_at: float | None = None
+    """When the call failed (epoch seconds), for a contact record of a call that failed in its region
+    (`failed_call`): what the fast health signal counts, if it is recent (`failing_now`)."""
 
     @property
     def sequence_numbers(self) -> tuple[str, ...]:
@@ -175,6 +176,30 @@ def failed_call(body: dict[str, Any]) -> bool:
     return inbound and bool(body.get("DisconnectTimestamp")) and not body.get("ConnectedToSystemTimestamp")
 
 
+FAILING_NOW_SECONDS = 300
+"""How recently a call must have failed for its record to count as calls failing now: records reach stream_sync
+seconds after the call ends, but also much later (a backlog caught up, a record Connect republishes with new
+information), and those say nothing about the region now."""
+
+
+def _failed_at(body: dict[str, Any]) -> float | None:
+    """When the call failed, if it did: its DisconnectTimestamp, else (missing or unreadable) LastUpdateTimestamp."""
+    if not failed_call(body):
+        return None
+    for name in ("DisconnectTimestamp", "LastUpdateTimestamp"):
+        stamp = _optional_text(body, name)
+        try:
+            return _epoch_millis(name, stamp) / 1000 if stamp else None
+        except Unusable:
+            continue
+    return None
+
+
+def failing_now(change: Change, now: float) -> bool:
+    """Whether the change is the record of a call that failed within the last FAILING_NOW_SECONDS."""
+    return change.failed_at is not None and now - change.failed_at <= FAILING_NOW_SECONDS
+
+
 def _contact_change(body: dict[str, Any], record: Record) -> Change:
     """A contact trace record; LastUpdateTimestamp (one-second precision) orders its versions, and the
     Kinesis sequence number breaks ties within a second (a later publication of the same contact wins)."""
@@ -194,7 +219,7 @@ def _contact_change(body: dict[str, Any], record: Record) -> Change:
         "handledInRegion": _emitting_region(body, record),
     }
     version = version_of("LastUpdateTimestamp", updated, _stream_position(record.sequence_number))
-    return Change(CONTACTS, contact_id, version, _present(attributes), (record,), failed_call(body))
+    return Change(CONTACTS, contact_id, version, _present(attributes), (record,), _failed_at(body))
 
 
 def _agent_contact(contact: dict[str, Any]) -> dict[str, Any]:
@@ -312,6 +337,6 @@ def coalesce(changes: list[Change]) -> list[Change]:
             winner.version,
             winner.attributes,
             current.records + change.records,
-            winner.failed_call,
+            winner.failed_at,
         )
     return list(newest.values())
