@@ -114,6 +114,15 @@ class FollowAgents(ConfigModel):
             raise ValueError("must be a multiple of 10 (traffic distribution moves in steps of 10%)")
         return percent
 
+    @model_validator(mode="after")
+    def _room_to_move(self) -> "FollowAgents":
+        if self.min_percent == 50 or self.max_percent == 50:
+            raise ValueError(
+                f"minPercent {self.min_percent} and maxPercent {self.max_percent} hold the split at 50/50: "
+                "minPercent must be below 50 and maxPercent above 50 for the split to follow the agents"
+            )
+        return self
+
 
 class Traffic(Split):
     """The desired split Pulumi owns; the failover controller turns it into the effective split."""

@@ -212,6 +212,13 @@ def test_each_new_failover_key_is_refused_naming_key_value_and_rule(stack_files,
         ),
         ({"minPercent": 60}, False, "connectdr:traffic.followAgents.minPercent = 60: must be at most 50"),
         (
+            {"minPercent": 40, "maxPercent": 50},
+            False,
+            "connectdr:traffic.followAgents = {'minPercent': 40, 'maxPercent': 50}: minPercent 40 and maxPercent 50 "
+            "hold the split at 50/50: minPercent must be below 50 and maxPercent above 50 for the split to follow "
+            "the agents",
+        ),
+        (
             {"maxPercent": 75},
             False,
             "connectdr:traffic.followAgents.maxPercent = 75: must be a multiple of 10 "
