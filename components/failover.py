@@ -3,18 +3,23 @@
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.health_rule import HealthRule
 from components.iam import Statement, assume_role_policy, policy_document
+from components.insights_query import schema_query
 from components.lambda_function import LambdaSpec, python_lambda
 from components.region_context import RegionContext
 from config.names import FAILOVER_CONTROLLER, REGION_HEALTH
 from config.operations import Failover, FastSignal, HealthAlarm
-from connect.flows import INBOUND_FLOW_NAME
 
+CONNECT = "AWS/Connect"
+PERIOD_SECONDS = 60
+"""Connect publishes one datapoint a minute; also the only period a Metrics Insights alarm can use for it (no
+high-resolution data, and at most 3 hours of evaluation: 10 periods here at most)."""
 VOICE = {"MetricGroup": "VoiceCalls"}
 WEBRTC_VOICE = {"Participant": "Agent", "Type of Connection": "WebRTC", "Stream Type": "Voice"}
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
@@ -30,6 +35,8 @@ class HealthSignal:
     metric: str
     statistic: str
     dimensions: dict[str, str] = field(default_factory=dict)
+    every: tuple[str, ...] = ()
+    """Dimensions the alarm adds up over all values of, naming none (a Metrics Insights query)."""
 
 
 SIGNALS = (
@@ -39,7 +46,8 @@ SIGNALS = (
         "contact_flow_fatal_errors",
         "ContactFlowFatalErrors",
         "Sum",
-        {"MetricGroup": "ContactFlow", "ContactFlowName": INBOUND_FLOW_NAME},
+        {"MetricGroup": "ContactFlow"},
+        every=("ContactFlowName",),
     ),
     HealthSignal("to_instance_packet_loss_rate", "ToInstancePacketLossRate", "Average", WEBRTC_VOICE),
 )
@@ -82,27 +90,49 @@ def both_regions(arns: list[str], regions: tuple[str, str]) -> list[str]:
     return sorted(variants)
 
 
+def _insights_query(signal: HealthSignal, instance_id: pulumi.Input[str]) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+    """The signal summed over every value of its `every` dimensions in this instance: Connect publishes
+    ContactFlowFatalErrors per flow name, and neither stack knows every flow of the instance."""
+    keys = ("InstanceId", *signal.dimensions, *signal.every)
+    expression = pulumi.Output.from_input(instance_id).apply(
+        lambda instance: schema_query(
+            signal.statistic, signal.metric, CONNECT, keys, {"InstanceId": instance, **signal.dimensions}
+        )
+    )
+    return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+        id=signal.key, expression=expression, period=PERIOD_SECONDS, return_data=True, label=signal.metric
+    )
+
+
 def _connect_alarm(
     name: str, args: FailoverArgs, signal: HealthSignal, threshold: HealthAlarm, opts: pulumi.ResourceOptions
 ) -> aws.cloudwatch.MetricAlarm:
+    source: dict[str, Any] = (
+        {"metric_queries": [_insights_query(signal, args.context.instance_id)]}
+        if signal.every
+        else {
+            "namespace": CONNECT,
+            "metric_name": signal.metric,
+            "dimensions": {"InstanceId": args.context.instance_id, **signal.dimensions},
+            "statistic": signal.statistic,
+            "period": PERIOD_SECONDS,
+        }
+    )
+    scope = f" summed over every {', '.join(signal.every)}" if signal.every else ""
     return aws.cloudwatch.MetricAlarm(
         name,
         region=args.context.region,
         alarm_description=(
-            f"Region health: {signal.metric} above {threshold.threshold} in {threshold.datapoints_to_alarm} of "
-            f"{threshold.evaluation_periods} minutes"
+            f"Region health: {signal.metric}{scope} above {threshold.threshold} in {threshold.datapoints_to_alarm} "
+            f"of {threshold.evaluation_periods} minutes"
         ),
-        namespace="AWS/Connect",
-        metric_name=signal.metric,
-        dimensions={"InstanceId": args.context.instance_id, **signal.dimensions},
-        statistic=signal.statistic,
-        period=60,
         evaluation_periods=threshold.evaluation_periods,
         datapoints_to_alarm=threshold.datapoints_to_alarm,
         threshold=threshold.threshold,
         comparison_operator="GreaterThanThreshold",
         treat_missing_data="notBreaching",
         opts=opts,
+        **source,
     )
 
 

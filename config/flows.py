@@ -23,8 +23,8 @@ from config.problems import Problem, key_path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONNECT_NAME = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,126}$"
 ENTRY_FLOW_NAME = "connectdr-inbound"
-"""The flow numbers start in unless they name another; its ContactFlowFatalErrors are a region-health
-signal (both stacks' alarms watch it by this name)."""
+"""The flow numbers start in unless they name another (the region-health alarm counts the fatal errors of
+every flow of the instance, this one included)."""
 LAMBDAS = ("customer-lookup",)
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 KINDS = ("queue", "flow", "hours", "lambda")

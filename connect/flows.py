@@ -9,9 +9,8 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from config.flows import ENTRY_FLOW_NAME, PLACEHOLDER, Flow, references
+from config.flows import PLACEHOLDER, Flow, references
 
-INBOUND_FLOW_NAME = ENTRY_FLOW_NAME
 REGIONAL_ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:(?!\$\.AwsRegion:)[a-z]{2}[a-z0-9-]*:")
 
 

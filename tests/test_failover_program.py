@@ -1,6 +1,7 @@
 """The controller's infrastructure in both stacks: health alarms, triggers, reconcile, IAM across regions."""
 
 import json
+import re
 
 import pytest
 from alarm_rules import evaluate_expression
@@ -15,31 +16,38 @@ def rule_of(plan) -> str:
     return only(plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm")).inputs["alarmRule"]
 
 
+def connect_metric(alarm) -> str | None:
+    """The AWS/Connect metric an alarm watches, named directly or in its Metrics Insights query."""
+    if alarm.inputs.get("namespace") == "AWS/Connect":
+        return alarm.inputs["metricName"]
+    queries = [q["expression"] for q in alarm.inputs.get("metricQueries", [])]
+    found = [re.match(r'SELECT \w+\("(\w+)"\) FROM SCHEMA\("AWS/Connect"', q) for q in queries]
+    return next((match[1] for match in found if match), None)
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_health_alarms_watch_connect_and_combine_into_region_health(request, stack):
     plan = request.getfixturevalue(stack)
-    alarms = {
-        a.inputs["metricName"]: a
+    sustained = {
+        connect_metric(a): a
         for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-        if a.inputs["namespace"] == "AWS/Connect"
+        if connect_metric(a) and "confirming" not in a.name
     }
-    assert sorted(alarms) == [
+    assert sorted(sustained) == [
         "CallsBreachingConcurrencyQuota",
         "ContactFlowFatalErrors",
         "ThrottledCalls",
         "ToInstancePacketLossRate",
     ]
     instance_id = request.getfixturevalue("primary").outputs["instanceId"]
-    assert {a.inputs["dimensions"]["InstanceId"] for a in alarms.values()} == {instance_id}
-    assert alarms["ContactFlowFatalErrors"].inputs["dimensions"]["ContactFlowName"] == "connectdr-inbound"
-    assert 0 < alarms["ToInstancePacketLossRate"].inputs["threshold"] < 1
+    by_dimension = [a for a in sustained.values() if "dimensions" in a.inputs]
+    assert len(by_dimension) == 3 and {a.inputs["dimensions"]["InstanceId"] for a in by_dimension} == {instance_id}
+    flows = sustained["ContactFlowFatalErrors"].inputs["metricQueries"][0]["expression"]
+    assert f"\"InstanceId\" = '{instance_id}'" in flows and 'ContactFlowName" =' not in flows
+    assert 0 < sustained["ToInstancePacketLossRate"].inputs["threshold"] < 1
     composite = only(plan.of_type("aws:cloudwatch/compositeAlarm:CompositeAlarm"))
     assert composite.inputs["alarmName"] == "connectdr-acme-care-region-health"
-    connect_alarms = [a for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.name in rule_of(plan)]
-    sustained = [
-        a.name for a in connect_alarms if a.inputs["namespace"] == "AWS/Connect" and "confirming" not in a.name
-    ]
-    assert len(sustained) == 4 and all(evaluate_expression(rule_of(plan), {name}) for name in sustained)
+    assert all(evaluate_expression(rule_of(plan), {a.name}) for a in sustained.values())
 
 
 @pytest.mark.parametrize("stack", STACKS)
