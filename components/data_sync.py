@@ -118,6 +118,7 @@ def build_data_sync(name: str, args: DataSyncArgs, parent: pulumi.Resource) -> D
             timeout_seconds=60,
             memory_mb=512,
             environment={
+                "INSTANCE_ID": args.context.instance_id,
                 "CONTACTS_TABLE": args.context.tables.name("contacts"),
                 "AGENT_STATE_TABLE": args.context.tables.name("agent_state"),
                 "DEAD_LETTER_QUEUE_URL": dead_letters.url,

@@ -151,7 +151,7 @@ def _fast_alarm(
         ),
         namespace=namespace,
         metric_name=metric,
-        dimensions={"Region": args.context.region},
+        dimensions={"InstanceId": args.context.instance_id, "Region": args.context.region},
         statistic="Sum",
         period=fast.period_seconds,
         evaluation_periods=fast.evaluation_periods,

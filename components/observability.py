@@ -93,8 +93,16 @@ def dashboard_body(prefix: str, instance_id: str, regions: tuple[str, str], alar
             _metric_widget(
                 f"{region}: controller decisions and telephony share here",
                 [
-                    ["connectdr", "TrafficShift", "ControllerRegion", region, {"stat": "Sum"}],
-                    [".", "OwnRegionTelephonyShare", ".", ".", {"stat": "Maximum", "yAxis": "right"}],
+                    [
+                        "connectdr",
+                        "TrafficShift",
+                        "InstanceId",
+                        instance_id,
+                        "ControllerRegion",
+                        region,
+                        {"stat": "Sum"},
+                    ],
+                    [".", "OwnRegionTelephonyShare", ".", ".", ".", ".", {"stat": "Maximum", "yAxis": "right"}],
                 ],
                 region,
             ),

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from components.health_rule import HealthRule
 from config import ConfigError
+from config.names import STREAM_SYNC
 from deploy.render import plain
 from deploy.stack_files import validate_stack_file
 
@@ -56,6 +57,30 @@ def alarms_of(plan) -> tuple[dict, dict, object, str]:
     return in_rule, metric_alarms, (fast[0] if fast else None), rule
 
 
+def instance_of(plan) -> str:
+    """The instance id the stack's AWS/Connect alarms watch (ThrottledCalls is one of them)."""
+    throttled = [
+        a
+        for a in plan.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs.get("metricName") == "ThrottledCalls"
+    ]
+    return throttled[0].inputs["dimensions"]["InstanceId"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_failed_calls_are_counted_and_watched_per_instance_so_deployments_sharing_a_region_stay_apart(
+    request, stack
+):
+    plan = request.getfixturevalue(stack)
+    _in_rule, _all, fast, _rule = alarms_of(plan)
+    functions = plan.of_type("aws:lambda/function:Function")
+    sync = [f for f in functions if str(f.inputs.get("name", "")).endswith(STREAM_SYNC)]
+    assert sync, "the stack declares stream_sync"
+    instance = instance_of(plan)
+    assert all(f.inputs["environment"]["variables"]["INSTANCE_ID"] == instance for f in sync)
+    assert fast.inputs["dimensions"] == {"InstanceId": instance, "Region": STACKS[stack][0]}
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_fast_alarm_watches_the_failed_calls_every_ten_seconds_and_needs_an_aws_connect_datapoint(request, stack):
     region, _other = STACKS[stack]
@@ -64,7 +89,7 @@ def test_the_fast_alarm_watches_the_failed_calls_every_ten_seconds_and_needs_an_
     inputs = fast.inputs
     assert (inputs["metricName"], inputs["dimensions"], inputs["statistic"]) == (
         "FailedCalls",
-        {"Region": region},
+        {"InstanceId": instance_of(request.getfixturevalue(stack)), "Region": region},
         "Sum",
     )
     assert (inputs["period"], inputs["evaluationPeriods"], inputs["datapointsToAlarm"]) == (10, 11, 10)
@@ -309,12 +334,30 @@ def test_stream_sync_counts_each_failed_call_once_in_a_high_resolution_metric(mo
     assert summary.failed_calls == 2
     _response, again = handler.process({"Records": batch}, store, Letters(), now=now)
     assert again.failed_calls == 0, "a batch delivered again counts nothing"
-    line = handler.metrics_line(summary, "us-west-2", 1_800_000_000.5)
+    line = handler.metrics_line(summary, "instance-1", "us-west-2", 1_800_000_000.5)
     (directive,) = line["_aws"]["CloudWatchMetrics"]
     assert directive == {
         "Namespace": "connectdr",
-        "Dimensions": [["Region"]],
+        "Dimensions": [["InstanceId", "Region"]],
         "Metrics": [{"Name": "FailedCalls", "Unit": "Count", "StorageResolution": 1}],
     }
-    assert (line["Region"], line["FailedCalls"], line["_aws"]["Timestamp"]) == ("us-west-2", 2, 1_800_000_000_500)
+    assert (line["InstanceId"], line["Region"], line["FailedCalls"], line["_aws"]["Timestamp"]) == (
+        "instance-1",
+        "us-west-2",
+        2,
+        1_800_000_000_500,
+    )
     assert line["summary"]["failed_calls"] == 2
+
+
+def test_the_controllers_metrics_are_per_instance_too(capsys):
+    load_lambda("failover_controller")
+    import controller
+    from decisions import Settings
+
+    env = controller.ControllerEnv("us-east-1", "us-west-2", "health", "arn:aws:sns:us-east-1:1:t", Settings(), "i-1")
+    controller._emit_metrics(env, "none", moved=False, own_share=50, errors=0, now=1_800_000_000.0)
+    line = json.loads(capsys.readouterr().out)
+    (directive,) = line["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["InstanceId", "ControllerRegion"]]
+    assert (line["InstanceId"], line["ControllerRegion"], line["OwnRegionTelephonyShare"]) == ("i-1", "us-east-1", 50)

@@ -353,6 +353,7 @@ def test_the_lambda_entry_point_reads_its_environment(world, monkeypatch, capsys
         "AGENT_STATE_TABLE": TABLES["agent_state"],
         "DEAD_LETTER_QUEUE_URL": queue_url,
         "DEAD_LETTER_LEDGER_TABLE": "acme-dead-letter-ledger",
+        "INSTANCE_ID": "instance-1",
     }.items():
         monkeypatch.setenv(key, value)
     event = {"Records": [kinesis_record(agent_event(9, T0, status="Break"), 1), kinesis_record("nope", 2)]}
@@ -362,7 +363,9 @@ def test_the_lambda_entry_point_reads_its_environment(world, monkeypatch, capsys
             return 50_000
 
     assert handler.handler(event, Context()) == {"batchItemFailures": []}
-    summary = json.loads(capsys.readouterr().out)["summary"]
+    line = json.loads(capsys.readouterr().out)
+    summary = line["summary"]
     assert (summary["records"], summary["applied"], summary["dead_lettered"]) == (2, 1, 1)
+    assert (line["InstanceId"], line["Region"]) == ("instance-1", REGION), "the fast signal is counted per instance"
     assert agent_item(world, 9)["status"] == "Break"
     assert [letter["sequenceNumber"] for letter in drain(sqs, queue_url)] == [seq(2)]

@@ -96,11 +96,12 @@ def _emit_metrics(env: ControllerEnv, action: str, moved: bool, own_share: int |
                     "CloudWatchMetrics": [
                         {
                             "Namespace": "connectdr",
-                            "Dimensions": [["ControllerRegion"]],
+                            "Dimensions": [["InstanceId", "ControllerRegion"]],
                             "Metrics": [{"Name": name, "Unit": units[name]} for name in known],
                         }
                     ],
                 },
+                "InstanceId": env.instance_id,
                 "ControllerRegion": env.own_region,
                 **known,
                 "action": action,

@@ -94,21 +94,23 @@ def _client(service: str) -> Any:
     return boto3.client(service, config=RETRIES)
 
 
-def metrics_line(summary: BatchSummary, region: str, now: float) -> dict[str, Any]:
+def metrics_line(summary: BatchSummary, instance_id: str, region: str, now: float) -> dict[str, Any]:
     """The batch summary as a CloudWatch Embedded Metric Format document: FailedCalls, a high-resolution metric
-    (StorageResolution 1) that the region's fast health alarm watches over periods of 10-30 s. Stamped with the
-    time it is written, so the alarm's latest periods see it at once."""
+    (StorageResolution 1) that the region's fast health alarm watches over periods of 10-30 s, per instance and
+    region (another deployment in the account and region counts its own). Stamped with the time it is written,
+    so the alarm's latest periods see it at once."""
     return {
         "_aws": {
             "Timestamp": int(now * 1000),
             "CloudWatchMetrics": [
                 {
                     "Namespace": "connectdr",
-                    "Dimensions": [["Region"]],
+                    "Dimensions": [["InstanceId", "Region"]],
                     "Metrics": [{"Name": "FailedCalls", "Unit": "Count", "StorageResolution": 1}],
                 }
             ],
         },
+        "InstanceId": instance_id,
         "Region": region,
         "FailedCalls": summary.failed_calls,
         "summary": asdict(summary),
@@ -133,5 +135,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         CACHE,
         lambda: context is not None and context.get_remaining_time_in_millis() < RESERVE_MILLIS,
     )
-    print(json.dumps(metrics_line(summary, region, time.time())))
+    print(json.dumps(metrics_line(summary, os.environ["INSTANCE_ID"], region, time.time())))
     return response
