@@ -13,8 +13,10 @@ FUNCTIONS = {"Sum": "SUM", "Average": "AVG", "Maximum": "MAX", "Minimum": "MIN",
 """CloudWatch statistics and the Metrics Insights functions that aggregate the same way."""
 SINGLE_QUOTE = "'"
 QUOTES = '"' + SINGLE_QUOTE
-MAX_EXPRESSION = 2048
-"""MetricDataQuery.Expression's maximum length (botocore's CloudWatch model)."""
+MAX_EXPRESSION = 1024
+"""The longest query an alarm takes: botocore's CloudWatch model allows 2048 characters in MetricDataQuery.Expression,
+but the provider behind pulumi-aws refuses more than 1024 in an alarm's metric query (terraform-provider-aws,
+aws_cloudwatch_metric_alarm, metric_query.expression: StringLenBetween(1, 1024))."""
 
 
 def _escaped(text: str, quotes: str) -> str:
@@ -51,5 +53,5 @@ def schema_query(statistic: str, metric: str, namespace: str, keys: Sequence[str
     if conditions:
         query = f"{query} WHERE {conditions}"
     if len(query) > MAX_EXPRESSION:
-        raise ValueError(f"the query is {len(query)} characters; CloudWatch takes at most {MAX_EXPRESSION}")
+        raise ValueError(f"the query is {len(query)} characters; an alarm's query takes at most {MAX_EXPRESSION}")
     return query

@@ -183,12 +183,21 @@ def test_names_and_values_are_quoted_and_escaped_as_metrics_insights_requires(wr
         (lambda: name("line\nbreak"), "control character"),
         (lambda: schema_query("p99", "M", "N", ("A",), {}), "statistic p99 has no Metrics Insights function"),
         (lambda: schema_query("Sum", "M", "N", ("A",), {"B": "x"}), "WHERE names B"),
-        (lambda: schema_query("Sum", "M", "N", ("A",), {"A": "x" * 2048}), "CloudWatch takes at most 2048"),
+        (lambda: schema_query("Sum", "M", "N", ("A",), {"A": "x" * 2048}), "at most 1024"),
     ],
 )
 def test_a_query_that_cannot_be_written_faithfully_is_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_query_longer_than_the_engine_takes_is_refused():
+    """botocore allows 2048 characters, but the engine's provider (terraform-provider-aws, aws_cloudwatch_metric_alarm
+    metric_query.expression: StringLenBetween(1, 1024)) refuses more than 1024 at `up`."""
+    padding = "x" * (1024 - len(schema_query("Sum", "M", "N", ("A",), {"A": ""})))
+    assert len(schema_query("Sum", "M", "N", ("A",), {"A": padding})) == 1024
+    with pytest.raises(ValueError, match="the query is 1025 characters"):
+        schema_query("Sum", "M", "N", ("A",), {"A": padding + "x"})
 
 
 def test_a_query_without_conditions_has_no_where():
