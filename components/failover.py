@@ -336,7 +336,10 @@ def _controller_alarms(
 
 def _staffing_statement(args: FailoverArgs, regions: tuple[str, str]) -> list[Statement]:
     """The tie-breaker's controller follows the agents (when the desired item asks it to): it reads how many
-    agents each region has staffed on the instance's queues (GetCurrentMetricData authorizes on the queues)."""
+    agents each region has staffed on the instance's queues. GetCurrentMetricData authorizes on the queues or
+    routing profiles it filters by (Service Authorization Reference: queue*, routing-profile*); the controller
+    filters by queue. Granted whether or not the mode is on: the mode is switched by the desired item, and a
+    tie-breaker on the secondary stack does not see the primary's traffic config."""
     if not args.tie_breaker:
         return []
     account = aws.get_caller_identity_output().account_id
