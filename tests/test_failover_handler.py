@@ -90,3 +90,22 @@ def test_an_alarm_event_hours_old_acts_on_what_the_controller_reads_now(deployed
     controller, service, _alarms, _tables, topic = deployed
     result = controller.handler(OLD_ALARM_EVENT, None)
     assert result["decided"] == "none" and service.updates == [] and published(topic) == []
+
+
+def test_staffing_reads_give_up_on_a_slow_region_in_ten_seconds_so_the_sweep_keeps_its_time(deployed, monkeypatch):
+    """Follow-the-agents asks both regions for their staffing on every sweep while both are OK: a region slow to
+    answer must not eat the controller's 60 s (the rules only skip a step when it is not answered)."""
+    handler, *_ = deployed
+    made, configs = handler.boto3.client, []
+
+    def recording(name: str, region_name: str | None = None, **options):
+        configs.append((name, region_name, options.get("config")))
+        return made(name, region_name=region_name, **options)
+
+    monkeypatch.setattr(handler.boto3, "client", recording)
+    monkeypatch.setattr(handler, "evaluate", lambda clients, env, now: {"action": "none"})
+    handler.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
+    staffing = [config for name, region, config in configs if name == "connect" and region is not None]
+    assert len(staffing) == len(REGIONS)
+    for config in staffing:
+        assert config.retries["max_attempts"] * (config.connect_timeout + config.read_timeout) <= 10

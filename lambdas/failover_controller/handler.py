@@ -18,6 +18,9 @@ from decisions import Settings
 
 QUICK = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=5)
 CONNECT = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+STAFFING = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=3)
+"""Follow-the-agents' GetCurrentMetricData in each region: a slow region costs at most 10 s per sweep, and an
+unanswered read only means the split does not follow this time."""
 
 
 def settings_from(environ: Mapping[str, str]) -> Settings:
@@ -54,7 +57,7 @@ def handler(event: dict[str, Any], _context: object) -> dict[str, Any]:
         table=boto3.resource("dynamodb", config=QUICK).Table(os.environ["CONFIG_TABLE"]),
         sns=boto3.client("sns", config=QUICK),
         connect_by_region={
-            region: boto3.client("connect", region_name=region, config=QUICK)
+            region: boto3.client("connect", region_name=region, config=STAFFING)
             for region in (env.own_region, env.other_region)
         },
     )
