@@ -348,6 +348,10 @@ def test_stream_sync_counts_each_failed_call_once_in_a_high_resolution_metric(mo
         1_800_000_000_500,
     )
     assert line["summary"]["failed_calls"] == 2
+    unnamed = handler.metrics_line(summary, "", "us-west-2", 1_800_000_000.5)
+    assert unnamed["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Region"]] and "InstanceId" not in unnamed, (
+        "code that runs before its environment names the instance counts where no alarm watches, with no empty value"
+    )
 
 
 def test_the_controllers_metrics_are_per_instance_too(capsys):

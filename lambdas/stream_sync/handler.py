@@ -98,19 +98,21 @@ def metrics_line(summary: BatchSummary, instance_id: str, region: str, now: floa
     """The batch summary as a CloudWatch Embedded Metric Format document: FailedCalls, a high-resolution metric
     (StorageResolution 1) that the region's fast health alarm watches over periods of 10-30 s, per instance and
     region (another deployment in the account and region counts its own). Stamped with the time it is written,
-    so the alarm's latest periods see it at once."""
+    so the alarm's latest periods see it at once. Without an instance id (code updated before its environment,
+    for the seconds a deployment takes) the count goes to a series no alarm watches, and the batch still lands."""
+    instance = {"InstanceId": instance_id} if instance_id else {}
     return {
         "_aws": {
             "Timestamp": int(now * 1000),
             "CloudWatchMetrics": [
                 {
                     "Namespace": "connectdr",
-                    "Dimensions": [["InstanceId", "Region"]],
+                    "Dimensions": [[*instance, "Region"]],
                     "Metrics": [{"Name": "FailedCalls", "Unit": "Count", "StorageResolution": 1}],
                 }
             ],
         },
-        "InstanceId": instance_id,
+        **instance,
         "Region": region,
         "FailedCalls": summary.failed_calls,
         "summary": asdict(summary),
@@ -135,5 +137,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         CACHE,
         lambda: context is not None and context.get_remaining_time_in_millis() < RESERVE_MILLIS,
     )
-    print(json.dumps(metrics_line(summary, os.environ["INSTANCE_ID"], region, time.time())))
+    print(json.dumps(metrics_line(summary, os.environ.get("INSTANCE_ID", ""), region, time.time())))
     return response
