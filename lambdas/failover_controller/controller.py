@@ -7,7 +7,8 @@ the groups that moved; the audit item and the alert always go out, and only once
 announcement cleared from the item (an evaluation stopped by Lambda's timeout, or whose alert failed,
 leaves it for the next one to send); only then does a failure fail the invocation (Lambda's Errors metric
 is alarmed, and asynchronous invocations are retried). A desired item that is missing or breaks the rules
-moves nothing, is alerted once and audited, and the controller keeps reporting.
+is alerted once and audited, and the controller keeps reporting; it moves nothing but a failover toward its
+own healthy region, decided from the last desired document it accepted (none: nothing at all).
 """
 
 import json
@@ -16,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from decisions import HEALTHY, NONE, Decision, Memory, Observation, Settings, Traffic, decide
+from decisions import FAILOVER, HEALTHY, NONE, Decision, Memory, Observation, Settings, Traffic, decide
 from desired import Desired, DesiredInvalid, parse_desired
 from health import read_health
 from staffing import read_staffing
-from store import ConfigTable
+from store import ConfigTable, LastGood
 from traffic_api import error_code, read_traffic, write_split
 
 WRITTEN = "written"
@@ -124,28 +125,66 @@ class DesiredUnusable(Exception):
         self.condition = condition
 
 
-def read_desired(store: ConfigTable, env: ControllerEnv, now: float) -> Desired:
+def _parse(document: Any, env: ControllerEnv, now: float) -> Desired:
+    desired = parse_desired(document, now)
+    if set(desired.regions) != {env.own_region, env.other_region}:
+        raise DesiredInvalid(
+            f"regions = {list(desired.regions)!r}: must be this controller's regions "
+            f"{env.own_region} and {env.other_region}"
+        )
+    return desired
+
+
+def read_desired(store: ConfigTable, env: ControllerEnv, now: float) -> tuple[Desired, LastGood | None]:
+    """The desired split, and its document as the controller keeps it for when the item is unusable."""
     where = "the desired item (pk=traffic, sk=desired) in this region's config table"
     try:
         document = store.desired()
         if document is None:
             raise DesiredUnusable("desired-missing", f"waiting: no desired split in {where}")
-        desired = parse_desired(document, now)
-        if set(desired.regions) != {env.own_region, env.other_region}:
-            raise DesiredInvalid(
-                f"regions = {list(desired.regions)!r}: must be this controller's regions "
-                f"{env.own_region} and {env.other_region}"
-            )
+        desired = _parse(document, env, now)
     except DesiredInvalid as invalid:
         raise DesiredUnusable("desired-invalid", f"{where} cannot be used: {invalid}; nothing moves") from None
-    return desired
+    return desired, LastGood.of(document, desired.version)
 
 
-def _announcement(decision: Decision, now: float) -> dict[str, Any] | None:
+def _last_good_desired(last_good: LastGood | None, env: ControllerEnv, now: float) -> Desired | None:
+    """The remembered document as in force now (its schedule window may have changed); None without one, or
+    if this controller's rules refuse it (it was kept by another version of the controller)."""
+    if last_good is None:
+        return None
+    try:
+        return _parse(json.loads(last_good.document), env, now)
+    except ValueError:  # bad JSON, or DesiredInvalid
+        return None
+
+
+def _failover_only(decision: Decision, memory: Memory, unusable: DesiredUnusable, version: str) -> Decision:
+    """A decision made from the last good document while the desired item is unusable: its failover, told as
+    made from that document and carrying the item's condition (alerted once, as when nothing moves)."""
+    return replace(
+        decision,
+        reason=f"{decision.reason}; made from the last valid desired item (version {version}): {unusable.condition}",
+        condition=unusable.condition,
+        alert=unusable.condition != memory.alerted,
+        memory=replace(decision.memory, alerted=unusable.condition),
+    )
+
+
+def _headline(decision: Decision, unusable: DesiredUnusable | None) -> str:
+    """How a shift is announced; one made from the last good document says so, and carries the desired
+    item's condition the first time."""
+    if unusable is None:
+        return decision.action
+    attention = f"; attention: {decision.condition}" if decision.alert else ""
+    return f"{decision.action} by the last valid desired item{attention}"
+
+
+def _announcement(decision: Decision, now: float, unusable: DesiredUnusable | None) -> dict[str, Any] | None:
     """What this evaluation is about to tell the operator, recorded before it acts."""
     if not decision.writes and not decision.alert:
         return None
-    action = decision.action if decision.writes else f"attention: {decision.condition}"
+    action = _headline(decision, unusable) if decision.writes else f"attention: {decision.condition}"
     return {"at": now, "action": action, "reason": decision.reason, "writes": list(decision.writes)}
 
 
@@ -154,18 +193,25 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     store = ConfigTable(clients.table, env.own_region, env.other_region)
     own_health, _ = read_health(clients.cloudwatch[env.own_region], env.health_alarm)
     other_health, other_since = read_health(clients.cloudwatch[env.other_region], env.health_alarm)
-    (memory, unannounced), peer = store.own(), store.peer()
+    own, peer = store.own(), store.peer()
+    memory, earlier = own.memory, own.unannounced or []
     health = {env.own_region: own_health, env.other_region: other_health}
+    unusable: DesiredUnusable | None = None
     try:
-        desired = read_desired(store, env, now)
-    except DesiredUnusable as unusable:
-        return _without_desired(clients, env, store, memory, unannounced or [], own_health, health, unusable, now)
+        desired, last_good = read_desired(store, env, now)
+    except DesiredUnusable as error:
+        unusable, last_good = error, own.last_good
+        fallback = _last_good_desired(last_good, env, now)
+        if fallback is None:
+            return _without_desired(clients, env, store, memory, earlier, own_health, health, error, now, last_good)
+        desired = fallback
     current, changed_at, unreadable = read_traffic(clients.connect, desired.traffic)
     readable = desired.traffic.only(tuple(dict(current.splits)))
     following = desired.following
     staffing = None
     both_ok = own_health == other_health == HEALTHY  # the only time the agents are followed: no wait on a dark region
-    if following is not None and env.settings.tie_breaker and env.instance_id and both_ok:  # the tie-breaker follows
+    follows = following is not None and env.settings.tie_breaker and bool(env.instance_id) and unusable is None
+    if follows and both_ok:  # the tie-breaker follows (never by the last good document: it moves no such step)
         staffing = read_staffing(clients.connect_by_region, env.instance_id, following.queues, following.metric)
     observation = Observation(own_health, other_health, other_since, peer, changed_at, desired.identity, staffing)
     decision = decide(
@@ -179,12 +225,20 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         now=now,
         settings=env.settings,
         follow=following.settings if following is not None else None,
+        failover_only=unusable is not None,
     )
-    earlier = unannounced or []
-    pending = [*earlier, *filter(None, [_announcement(decision, now)])][-KEPT_UNANNOUNCED:]
+    if unusable is not None:  # from the last good document only a failover is made; decide() holds the rest
+        if decision.action != FAILOVER:
+            held = f"{decision.reason} (last valid desired item: version {desired.version})"
+            seen = replace(decision.memory, alerted=memory.alerted)  # the alert is about the desired item
+            return _without_desired(
+                clients, env, store, seen, earlier, own_health, health, unusable, now, last_good, held
+            )
+        decision = _failover_only(decision, memory, unusable, desired.version)
+    pending = [*earlier, *filter(None, [_announcement(decision, now, unusable)])][-KEPT_UNANNOUNCED:]
 
     def save(announcements: list[dict[str, Any]]) -> None:
-        store.save(decision.memory, own_health, now, decision.other_view, announcements or None)
+        store.save(decision.memory, own_health, now, decision.other_view, announcements or None, last_good)
 
     save(pending)
     outcomes = apply(clients, decision, desired.traffic)
@@ -207,10 +261,11 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         "failed": failed,
         **({"unreadable": unreadable} if unreadable else {}),
         **({"unannounced": earlier} if earlier else {}),
+        **({"lastValidDesired": desired.version, "desiredProblem": str(unusable)} if unusable else {}),
     }
     subject = None
     if moved:
-        subject = decision.action + (f" ({len(failed)} group(s) failed)" if failed else "")
+        subject = _headline(decision, unusable) + (f" ({len(failed)} group(s) failed)" if failed else "")
     elif decision.alert:
         subject = f"attention: {decision.condition}"
     problems = [f"{arn}: {code}" for arn, code in failed.items()]
@@ -233,22 +288,26 @@ def _without_desired(
     health: dict[str, str],
     unusable: DesiredUnusable,
     now: float,
+    last_good: LastGood | None,
+    held: str | None = None,
 ) -> dict[str, Any]:
-    """No usable desired split: report (so the peer does not take this controller for silent), audit, and
-    alert when the condition is new."""
+    """No usable desired split (or only the last good one, and `held` what it decided): report (so the peer
+    does not take this controller for silent), audit, alert when the condition is new, and keep the last
+    good document."""
     kept = replace(memory, alerted=unusable.condition)
     subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
-    announcement = {"at": now, "action": subject, "reason": str(unusable), "writes": []}
+    reason = f"{unusable}; {held}" if held else str(unusable)
+    announcement = {"at": now, "action": subject, "reason": reason, "writes": []}
     pending = [*earlier, *([announcement] if subject else [])][-KEPT_UNANNOUNCED:]
 
     def save(announcements: list[dict[str, Any]]) -> None:
-        store.save(kept, own_health, now, None, announcements or None)
+        store.save(kept, own_health, now, None, announcements or None, last_good)
 
     save(pending)
     record = {
         "action": NONE,
         "decided": NONE,
-        "reason": str(unusable),
+        "reason": reason,
         "condition": unusable.condition,
         "health": health,
         "written": [],

@@ -490,8 +490,11 @@ def decide(
     now: float,
     settings: Settings,
     follow: FollowAgents | None = None,
+    failover_only: bool = False,
 ) -> Decision:
-    """The target split of every traffic distribution group (or none), with the reason."""
+    """The target split of every traffic distribution group (or none), with the reason. `failover_only`: the
+    desired split is the last valid one remembered (the desired item is unusable), which moves traffic only by
+    a failover; any other shift is held."""
     regions = (own_region, other_region)
     memory = _count(_merge_peer_shift(memory, observation.peer), regions, observation, now, settings)
     memory = _notice_changes(memory, current, observation, now)
@@ -518,6 +521,8 @@ def decide(
     def shift(
         action: str, target: Traffic, reason: str, condition: str | None, failed_away_from: str | None
     ) -> Decision:
+        if failover_only and action != FAILOVER:
+            return hold(f"only a failover is made from the last valid desired item: held {action} ({reason})")
         record = replace(
             memory.shift, failed_away_from=failed_away_from, forced=action == FORCE, stepping=action == FAILBACK_STEP
         )

@@ -3,10 +3,12 @@
 One writer per item: each controller writes only `pk=controller, sk=<its region>` and its own audit items,
 so the global table's last-writer-wins never has two controllers' writes to choose between. Each reads the
 other's item for the peer report and the shared shift record (the newest record wins). The own item is
-read back on every invocation, so the deployed rules are the pure rules: it holds all of `Memory`.
+read back on every invocation, so the deployed rules are the pure rules: it holds all of `Memory`, and the
+last desired document the controller could use (a failover is made from it while the desired item is not).
 """
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,35 @@ from desired import DesiredInvalid
 
 AUDIT_DAYS = 90
 CONTROLLER_PK = "controller"
+LAST_GOOD_MAX_BYTES = 64 * 1024
+"""The largest desired document a controller keeps in its own item: far below DynamoDB's 400 KB item limit
+(a PutItem over it fails, and with it the record written before every shift). A real document is a few KB."""
+
+
+@dataclass(frozen=True)
+class LastGood:
+    """The last desired document this controller parsed and accepted: its JSON text and its version."""
+
+    version: str
+    document: str
+
+    @staticmethod
+    def of(document: Any, version: str) -> "LastGood | None":
+        """The document to keep; None if it is over `LAST_GOOD_MAX_BYTES` (not kept, and the older one is not
+        kept either: the controller never falls back to a document older than the newest it accepted)."""
+        text = json.dumps(document, sort_keys=True)
+        return LastGood(version, text) if len(text.encode()) <= LAST_GOOD_MAX_BYTES else None
+
+
+@dataclass(frozen=True)
+class OwnItem:
+    """This controller's item as read back: its memory, the announcements an earlier evaluation did not get
+    out (it was stopped or its alert failed after recording what it was about to do), its last good desired
+    document."""
+
+    memory: Memory
+    unannounced: list[dict[str, Any]] | None
+    last_good: LastGood | None
 
 
 def shift_document(record: ShiftRecord) -> dict[str, Any]:
@@ -103,14 +134,15 @@ class ConfigTable:
         except (KeyError, TypeError, ValueError):
             raise DesiredInvalid(f"document = {item.get('document')!r}: must be a JSON document") from None
 
-    def own(self) -> tuple[Memory, list[dict[str, Any]] | None]:
-        """This controller's memory, and the announcement an earlier evaluation did not get out (it was
-        stopped or its alert failed after recording what it was about to do)."""
-        document = self._get(CONTROLLER_PK, self.region) or {}
-        return memory_from(document), document.get("unannounced")
+    def own(self) -> OwnItem:
+        item = self.table.get_item(Key={"pk": CONTROLLER_PK, "sk": self.region}, ConsistentRead=True).get("Item")
+        document = json.loads(item["document"]) if item else {}
+        kept = item and item.get("lastGoodDesired")
+        last_good = LastGood(str(item.get("lastGoodVersion", "")), kept) if kept else None
+        return OwnItem(memory_from(document), document.get("unannounced"), last_good)
 
     def memory(self) -> Memory:
-        return self.own()[0]
+        return self.own().memory
 
     def peer(self) -> PeerReport | None:
         """The peer controller's latest report and shift record, as replicated to this region."""
@@ -128,15 +160,17 @@ class ConfigTable:
         now: float,
         view_of_peer: str | None = None,
         unannounced: list[dict[str, Any]] | None = None,
+        last_good: LastGood | None = None,
     ) -> None:
         """The controller's whole state, its report on its own region, how it sees the peer's and which
-        desired split it reads, and what it is about to announce. Written before any traffic change, so a
-        change that takes effect is never missing from the record."""
+        desired split it reads, what it is about to announce, and its last good desired document. Written
+        before any traffic change, so a change that takes effect is never missing from the record."""
         report = {"health": own_health, "at": now, "viewOfPeer": view_of_peer, "desired": memory.desired}
         document = {"report": report, "memory": memory_document(memory), "shift": shift_document(memory.shift)}
         if unannounced:
             document["unannounced"] = unannounced
-        self._put(CONTROLLER_PK, self.region, document)
+        kept = {"lastGoodDesired": last_good.document, "lastGoodVersion": last_good.version} if last_good else {}
+        self._put(CONTROLLER_PK, self.region, document, **kept)
 
     def audit(self, document: dict[str, Any], now: float) -> None:
         stamp = datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
