@@ -137,8 +137,9 @@ class ConfigTable:
     def own(self) -> OwnItem:
         item = self.table.get_item(Key={"pk": CONTROLLER_PK, "sk": self.region}, ConsistentRead=True).get("Item")
         document = json.loads(item["document"]) if item else {}
-        kept = item and item.get("lastGoodDesired")
-        last_good = LastGood(str(item.get("lastGoodVersion", "")), kept) if kept else None
+        kept = item.get("lastGoodDesired") if item else None
+        usable = isinstance(kept, str) and kept  # anything else (a hand edit) is no document: nothing to fall back on
+        last_good = LastGood(str(item.get("lastGoodVersion", "")), kept) if usable else None
         return OwnItem(memory_from(document), document.get("unannounced"), last_good)
 
     def memory(self) -> Memory:
