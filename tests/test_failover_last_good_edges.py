@@ -251,3 +251,26 @@ def test_desired_invalid_is_alerted_once_then_again_only_when_the_condition_chan
         "attention: desired-missing",
         "attention: desired-invalid",
     ]
+
+
+def test_a_controller_holding_on_the_remembered_document_still_reports_how_it_sees_its_peer(aws_env):
+    """us-west-2 (the tie-breaker) cannot read us-east-1 and does not hear its controller: it counts it failed
+    and fails over from memory. While it holds there it must keep reporting us-east-1 as failed, or us-east-1,
+    reading the repaired item first, gives itself calls back that us-west-2 takes away again at once."""
+    tie_breaker = Settings(**{**SETTINGS.__dict__, "tie_breaker": True})
+    with mock_aws():
+        world = World({region: create_config_table(region) for region in REGIONS}, {EAST: SETTINGS, WEST: tie_breaker})
+        world.now = 1_000_000.0
+        world.write_desired(desired_document())
+        sweep(world, 1)
+        break_desired(world)
+        world.alarm_reads[(WEST, EAST)] = False
+        world.replicating[(EAST, WEST)] = False
+        sweep(world, 8)
+        assert splits(world) == (ALL_WEST, ALL_WEST)
+        report = json.loads(own_item(world, WEST)["document"])["report"]
+        assert report["viewOfPeer"] == "unhealthy"
+        world.write_desired(desired_document(version="repaired"))
+        sweep(world, 10)
+        assert errors(world) == []
+        assert len(world.swings()) == 1, "no swing back and forth"

@@ -231,8 +231,9 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
         if decision.action != FAILOVER:
             held = f"{decision.reason} (last valid desired item: version {desired.version})"
             seen = replace(decision.memory, alerted=memory.alerted)  # the alert is about the desired item
+            view = decision.other_view  # reported as when any decision holds: the peer's restores depend on it
             return _without_desired(
-                clients, env, store, seen, earlier, own_health, health, unusable, now, last_good, held
+                clients, env, store, seen, earlier, own_health, health, unusable, now, last_good, held, view
             )
         decision = _failover_only(decision, memory, unusable, desired.version)
     pending = [*earlier, *filter(None, [_announcement(decision, now, unusable)])][-KEPT_UNANNOUNCED:]
@@ -290,10 +291,12 @@ def _without_desired(
     now: float,
     last_good: LastGood | None,
     held: str | None = None,
+    view_of_peer: str | None = None,
 ) -> dict[str, Any]:
-    """No usable desired split (or only the last good one, and `held` what it decided): report (so the peer
-    does not take this controller for silent), audit, alert when the condition is new, and keep the last
-    good document."""
+    """No usable desired split (or only the last good one, and `held` what it decided, with how it sees the
+    peer): report (so the peer does not take this controller for silent, nor for one that sees it healthy,
+    and restore calls this one would take away again), audit, alert when the condition is new, and keep the
+    last good document."""
     kept = replace(memory, alerted=unusable.condition)
     subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
     reason = f"{unusable}; {held}" if held else str(unusable)
@@ -301,7 +304,7 @@ def _without_desired(
     pending = [*earlier, *([announcement] if subject else [])][-KEPT_UNANNOUNCED:]
 
     def save(announcements: list[dict[str, Any]]) -> None:
-        store.save(kept, own_health, now, None, announcements or None, last_good)
+        store.save(kept, own_health, now, view_of_peer, announcements or None, last_good)
 
     save(pending)
     record = {
