@@ -274,3 +274,26 @@ def test_a_controller_holding_on_the_remembered_document_still_reports_how_it_se
         sweep(world, 10)
         assert errors(world) == []
         assert len(world.swings()) == 1, "no swing back and forth"
+
+
+def test_a_remembered_group_that_cannot_be_read_is_alarmed_while_holding_too(world, monkeypatch):
+    """As with a valid item, an unreadable group fails every invocation (alarmed) and is audited: holding on
+    the remembered document does not make a deleted group silent after the failover."""
+    answer = fake_aws.FakeConnect.get_traffic_distribution
+
+    def group_gone(self, **params):
+        if params["Id"] == GROUP_ARN:
+            raise client_error("ResourceNotFoundException", "GetTrafficDistribution")
+        return answer(self, **params)
+
+    sweep(world, 1)
+    break_desired(world)
+    monkeypatch.setattr(fake_aws.FakeConnect, "get_traffic_distribution", group_gone)
+    world.alarms[EAST].set("ALARM", world.now)
+    sweep(world, 3, (WEST,))
+    assert world.connect.groups[DEFAULT_ARN].telephony == ALL_WEST
+    assert all(invocation.error and "ResourceNotFoundException" in invocation.error for invocation in world.log[2:])
+    items = world.tables[WEST].table.scan()["Items"]
+    audited = [json.loads(item["document"]) for item in items if item["pk"] == "audit"]
+    held = [audit for audit in audited if audit["action"] == "none" and audit["condition"] == "desired-invalid"]
+    assert held and all(audit.get("unreadable") == {GROUP_ARN: "ResourceNotFoundException"} for audit in held[-2:])

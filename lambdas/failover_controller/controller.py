@@ -229,11 +229,11 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     )
     if unusable is not None:  # from the last good document only a failover is made; decide() holds the rest
         if decision.action != FAILOVER:
-            held = f"{decision.reason} (last valid desired item: version {desired.version})"
+            reason = f"{decision.reason} (last valid desired item: version {desired.version})"
             seen = replace(decision.memory, alerted=memory.alerted)  # the alert is about the desired item
-            view = decision.other_view  # reported as when any decision holds: the peer's restores depend on it
+            held = Held(reason, decision.other_view, unreadable)
             return _without_desired(
-                clients, env, store, seen, earlier, own_health, health, unusable, now, last_good, held, view
+                clients, env, store, seen, earlier, own_health, health, unusable, now, last_good, held
             )
         decision = _failover_only(decision, memory, unusable, desired.version)
     pending = [*earlier, *filter(None, [_announcement(decision, now, unusable)])][-KEPT_UNANNOUNCED:]
@@ -279,6 +279,17 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     return {**record, "alert": decision.alert}
 
 
+@dataclass(frozen=True)
+class Held:
+    """What a decision from the last good document held, as reported and audited like any held decision: its
+    reason, how it sees the peer (the peer's restores depend on it) and the groups it could not read (they
+    fail the invocation, alarmed)."""
+
+    reason: str
+    view_of_peer: str | None
+    unreadable: dict[str, str]
+
+
 def _without_desired(
     clients: Clients,
     env: ControllerEnv,
@@ -290,16 +301,15 @@ def _without_desired(
     unusable: DesiredUnusable,
     now: float,
     last_good: LastGood | None,
-    held: str | None = None,
-    view_of_peer: str | None = None,
+    held: Held | None = None,
 ) -> dict[str, Any]:
-    """No usable desired split (or only the last good one, and `held` what it decided, with how it sees the
-    peer): report (so the peer does not take this controller for silent, nor for one that sees it healthy,
-    and restore calls this one would take away again), audit, alert when the condition is new, and keep the
+    """No usable desired split (or only the last good one, and `held` what was decided from it): report (so
+    the peer does not take this controller for silent), audit, alert when the condition is new, and keep the
     last good document."""
     kept = replace(memory, alerted=unusable.condition)
     subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
-    reason = f"{unusable}; {held}" if held else str(unusable)
+    reason = f"{unusable}; {held.reason}" if held else str(unusable)
+    view_of_peer, unreadable = (held.view_of_peer, held.unreadable) if held else (None, {})
     announcement = {"at": now, "action": subject, "reason": reason, "writes": []}
     pending = [*earlier, *([announcement] if subject else [])][-KEPT_UNANNOUNCED:]
 
@@ -315,9 +325,11 @@ def _without_desired(
         "health": health,
         "written": [],
         "failed": {},
+        **({"unreadable": unreadable} if unreadable else {}),
         **({"unannounced": earlier} if earlier else {}),
     }
-    problems = _finish(clients, env, store, record, subject, earlier, pending, save, None, now)
+    problems = [f"{arn}: unreadable ({code})" for arn, code in unreadable.items()]
+    problems += _finish(clients, env, store, record, subject, earlier, pending, save, None, now)
     if problems:
         raise EvaluationFailed(f"{unusable}; failed: {'; '.join(problems)}")
     return {**record, "alert": subject is not None}
