@@ -67,6 +67,7 @@ CORRUPT = {
     "bad JSON": "{not json",
     "JSON of another shape": "[1, 2]",
     "a list": ["x"],
+    "JSON nested too deep to parse": "[" * 50_000,
 }
 
 

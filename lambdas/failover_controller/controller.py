@@ -155,7 +155,7 @@ def _last_good_desired(last_good: LastGood | None, env: ControllerEnv, now: floa
         return None
     try:
         return _parse(json.loads(last_good.document), env, now)
-    except ValueError:  # bad JSON, or DesiredInvalid
+    except (ValueError, RecursionError):  # bad JSON (or nested past the parser's depth), or DesiredInvalid
         return None
 
 
