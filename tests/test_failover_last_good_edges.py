@@ -298,3 +298,14 @@ def test_a_remembered_group_that_cannot_be_read_is_alarmed_while_holding_too(wor
     audited = [json.loads(item["document"]) for item in items if item["pk"] == "audit"]
     held = [audit for audit in audited if audit["action"] == "none" and audit["condition"] == "desired-invalid"]
     assert held and all(audit.get("unreadable") == {GROUP_ARN: "ResourceNotFoundException"} for audit in held[-2:])
+
+
+def test_a_desired_item_nested_past_the_parsers_depth_is_invalid_and_the_failover_is_made_from_memory(world):
+    sweep(world, 1)
+    for region in REGIONS:
+        world.tables[region].table.put_item(Item={"pk": "traffic", "sk": "desired", "document": "[" * 50_000})
+    world.alarms[EAST].set("ALARM", world.now)
+    sweep(world, 3)
+    assert errors(world) == []
+    assert splits(world) == (ALL_WEST, ALL_WEST)
+    assert subjects(world, WEST) == ["failover by the last valid desired item; attention: desired-invalid"]

@@ -131,7 +131,7 @@ class ConfigTable:
             return None
         try:
             return json.loads(item["document"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, RecursionError):  # RecursionError: nested past json's depth
             raise DesiredInvalid(f"document = {item.get('document')!r}: must be a JSON document") from None
 
     def own(self) -> OwnItem:
