@@ -309,3 +309,17 @@ def test_a_desired_item_nested_past_the_parsers_depth_is_invalid_and_the_failove
     assert errors(world) == []
     assert splits(world) == (ALL_WEST, ALL_WEST)
     assert subjects(world, WEST) == ["failover by the last valid desired item; attention: desired-invalid"]
+
+
+def test_a_large_broken_desired_item_is_not_quoted_whole_in_the_alert_and_the_audit(world):
+    """SNS takes messages up to 256 KB and DynamoDB items up to 400 KB: a broken item of 300 KB quoted whole
+    would make every desired-invalid alert fail and could push the audit item past its limit."""
+    sweep(world, 1)
+    for region in REGIONS:
+        world.tables[region].table.put_item(Item={"pk": "traffic", "sk": "desired", "document": "{" + "x" * 300_000})
+    world.alarms[EAST].set("ALARM", world.now)
+    sweep(world, 3)
+    assert splits(world) == (ALL_WEST, ALL_WEST)
+    messages = [message["Message"] for message in world.sns[WEST].published]
+    assert messages and max(len(message.encode()) for message in messages) < 16 * 1024
+    assert "document = '{xxx" in json.loads(messages[0])["desiredProblem"], "the start of the value is shown"

@@ -17,6 +17,8 @@ from desired import DesiredInvalid
 
 AUDIT_DAYS = 90
 CONTROLLER_PK = "controller"
+QUOTED_CHARS = 200
+"""How much of a desired item that is not JSON its desired-invalid alert and audit quote."""
 LAST_GOOD_MAX_BYTES = 64 * 1024
 """The largest desired document a controller keeps in its own item: far below DynamoDB's 400 KB item limit
 (a PutItem over it fails, and with it the record written before every shift). A real document is a few KB."""
@@ -132,7 +134,9 @@ class ConfigTable:
         try:
             return json.loads(item["document"])
         except (KeyError, TypeError, ValueError, RecursionError):  # RecursionError: nested past json's depth
-            raise DesiredInvalid(f"document = {item.get('document')!r}: must be a JSON document") from None
+            shown = repr(item.get("document"))  # its start: SNS takes 256 KB, an item 400 KB; this may be 400 KB
+            shown = shown if len(shown) <= QUOTED_CHARS else f"{shown[:QUOTED_CHARS]}... ({len(shown)} characters)"
+            raise DesiredInvalid(f"document = {shown}: must be a JSON document") from None
 
     def own(self) -> OwnItem:
         item = self.table.get_item(Key={"pk": CONTROLLER_PK, "sk": self.region}, ConsistentRead=True).get("Item")
