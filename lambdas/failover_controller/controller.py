@@ -155,7 +155,7 @@ def _last_good_desired(last_good: LastGood | None, env: ControllerEnv, now: floa
         return None
     try:
         return _parse(json.loads(last_good.document), env, now)
-    except ValueError:  # bad JSON, or DesiredInvalid
+    except (ValueError, RecursionError):  # bad JSON (or nested past the parser's depth), or DesiredInvalid
         return None
 
 
@@ -229,8 +229,9 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     )
     if unusable is not None:  # from the last good document only a failover is made; decide() holds the rest
         if decision.action != FAILOVER:
-            held = f"{decision.reason} (last valid desired item: version {desired.version})"
+            reason = f"{decision.reason} (last valid desired item: version {desired.version})"
             seen = replace(decision.memory, alerted=memory.alerted)  # the alert is about the desired item
+            held = Held(reason, decision.other_view, unreadable)
             return _without_desired(
                 clients, env, store, seen, earlier, own_health, health, unusable, now, last_good, held
             )
@@ -278,6 +279,17 @@ def evaluate(clients: Clients, env: ControllerEnv, now: float) -> dict[str, Any]
     return {**record, "alert": decision.alert}
 
 
+@dataclass(frozen=True)
+class Held:
+    """What a decision from the last good document held, as reported and audited like any held decision: its
+    reason, how it sees the peer (the peer's restores depend on it) and the groups it could not read (they
+    fail the invocation, alarmed)."""
+
+    reason: str
+    view_of_peer: str | None
+    unreadable: dict[str, str]
+
+
 def _without_desired(
     clients: Clients,
     env: ControllerEnv,
@@ -289,19 +301,20 @@ def _without_desired(
     unusable: DesiredUnusable,
     now: float,
     last_good: LastGood | None,
-    held: str | None = None,
+    held: Held | None = None,
 ) -> dict[str, Any]:
-    """No usable desired split (or only the last good one, and `held` what it decided): report (so the peer
-    does not take this controller for silent), audit, alert when the condition is new, and keep the last
-    good document."""
+    """No usable desired split (or only the last good one, and `held` what was decided from it): report (so
+    the peer does not take this controller for silent), audit, alert when the condition is new, and keep the
+    last good document."""
     kept = replace(memory, alerted=unusable.condition)
     subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
-    reason = f"{unusable}; {held}" if held else str(unusable)
+    reason = f"{unusable}; {held.reason}" if held else str(unusable)
+    view_of_peer, unreadable = (held.view_of_peer, held.unreadable) if held else (None, {})
     announcement = {"at": now, "action": subject, "reason": reason, "writes": []}
     pending = [*earlier, *([announcement] if subject else [])][-KEPT_UNANNOUNCED:]
 
     def save(announcements: list[dict[str, Any]]) -> None:
-        store.save(kept, own_health, now, None, announcements or None, last_good)
+        store.save(kept, own_health, now, view_of_peer, announcements or None, last_good)
 
     save(pending)
     record = {
@@ -312,9 +325,11 @@ def _without_desired(
         "health": health,
         "written": [],
         "failed": {},
+        **({"unreadable": unreadable} if unreadable else {}),
         **({"unannounced": earlier} if earlier else {}),
     }
-    problems = _finish(clients, env, store, record, subject, earlier, pending, save, None, now)
+    problems = [f"{arn}: unreadable ({code})" for arn, code in unreadable.items()]
+    problems += _finish(clients, env, store, record, subject, earlier, pending, save, None, now)
     if problems:
         raise EvaluationFailed(f"{unusable}; failed: {'; '.join(problems)}")
     return {**record, "alert": subject is not None}

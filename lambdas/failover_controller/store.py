@@ -17,6 +17,8 @@ from desired import DesiredInvalid
 
 AUDIT_DAYS = 90
 CONTROLLER_PK = "controller"
+QUOTED_CHARS = 200
+"""How much of a desired item that is not JSON its desired-invalid alert and audit quote."""
 LAST_GOOD_MAX_BYTES = 64 * 1024
 """The largest desired document a controller keeps in its own item: far below DynamoDB's 400 KB item limit
 (a PutItem over it fails, and with it the record written before every shift). A real document is a few KB."""
@@ -131,14 +133,17 @@ class ConfigTable:
             return None
         try:
             return json.loads(item["document"])
-        except (KeyError, TypeError, ValueError):
-            raise DesiredInvalid(f"document = {item.get('document')!r}: must be a JSON document") from None
+        except (KeyError, TypeError, ValueError, RecursionError):  # RecursionError: nested past json's depth
+            shown = repr(item.get("document"))  # its start: SNS takes 256 KB, an item 400 KB; this may be 400 KB
+            shown = shown if len(shown) <= QUOTED_CHARS else f"{shown[:QUOTED_CHARS]}... ({len(shown)} characters)"
+            raise DesiredInvalid(f"document = {shown}: must be a JSON document") from None
 
     def own(self) -> OwnItem:
         item = self.table.get_item(Key={"pk": CONTROLLER_PK, "sk": self.region}, ConsistentRead=True).get("Item")
         document = json.loads(item["document"]) if item else {}
-        kept = item and item.get("lastGoodDesired")
-        last_good = LastGood(str(item.get("lastGoodVersion", "")), kept) if kept else None
+        kept = item.get("lastGoodDesired") if item else None
+        usable = isinstance(kept, str) and kept  # anything else (a hand edit) is no document: nothing to fall back on
+        last_good = LastGood(str(item.get("lastGoodVersion", "")), kept) if usable else None
         return OwnItem(memory_from(document), document.get("unannounced"), last_good)
 
     def memory(self) -> Memory:
