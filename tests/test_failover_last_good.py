@@ -92,6 +92,7 @@ def test_an_outage_after_the_desired_item_broke_fails_every_group_over_from_the_
     failover = [audit for audit in audits(world, WEST) if audit["action"] == "failover"]
     assert len(failover) == 1 and failover[0]["lastValidDesired"] == "v1"
     assert "made from the last valid desired item (version v1)" in failover[0]["reason"]
+    assert "nothing moves" not in failover[0]["desiredProblem"], "the audit of a failover does not say nothing moved"
     assert failover[0]["condition"] == condition
     assert sum(audit["condition"] == condition for audit in audits(world, WEST)) == 5, "every evaluation audited"
     shift = json.loads(own_item(world, WEST)["document"])["shift"]

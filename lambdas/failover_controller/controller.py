@@ -144,7 +144,7 @@ def read_desired(store: ConfigTable, env: ControllerEnv, now: float) -> tuple[De
             raise DesiredUnusable("desired-missing", f"waiting: no desired split in {where}")
         desired = _parse(document, env, now)
     except DesiredInvalid as invalid:
-        raise DesiredUnusable("desired-invalid", f"{where} cannot be used: {invalid}; nothing moves") from None
+        raise DesiredUnusable("desired-invalid", f"{where} cannot be used: {invalid}") from None
     return desired, LastGood.of(document, desired.version)
 
 
@@ -308,7 +308,7 @@ def _without_desired(
     last good document."""
     kept = replace(memory, alerted=unusable.condition)
     subject = f"attention: {unusable.condition}" if unusable.condition != memory.alerted else None
-    reason = f"{unusable}; {held.reason}" if held else str(unusable)
+    reason = f"{unusable}; {held.reason}" if held else f"{unusable}; nothing moves"
     view_of_peer, unreadable = (held.view_of_peer, held.unreadable) if held else (None, {})
     announcement = {"at": now, "action": subject, "reason": reason, "writes": []}
     pending = [*earlier, *([announcement] if subject else [])][-KEPT_UNANNOUNCED:]
