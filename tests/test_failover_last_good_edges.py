@@ -164,7 +164,8 @@ def test_both_regions_failing_in_turn_without_a_recovery_moves_nothing_back(worl
     assert splits(world) == (ALL_WEST, ALL_WEST)
 
 
-def test_a_remembered_group_that_no_longer_exists_does_not_keep_the_others_from_failing_over(world, monkeypatch):
+def custom_group_deleted(monkeypatch) -> None:
+    """The custom traffic group is gone: GetTrafficDistribution answers ResourceNotFoundException for it."""
     answer = fake_aws.FakeConnect.get_traffic_distribution
 
     def group_gone(self, **params):
@@ -172,9 +173,13 @@ def test_a_remembered_group_that_no_longer_exists_does_not_keep_the_others_from_
             raise client_error("ResourceNotFoundException", "GetTrafficDistribution")
         return answer(self, **params)
 
+    monkeypatch.setattr(fake_aws.FakeConnect, "get_traffic_distribution", group_gone)
+
+
+def test_a_remembered_group_that_no_longer_exists_does_not_keep_the_others_from_failing_over(world, monkeypatch):
     sweep(world, 1)
     break_desired(world)
-    monkeypatch.setattr(fake_aws.FakeConnect, "get_traffic_distribution", group_gone)
+    custom_group_deleted(monkeypatch)
     world.alarms[EAST].set("ALARM", world.now)
     sweep(world, 3)
     assert world.connect.groups[DEFAULT_ARN].telephony == ALL_WEST
@@ -280,16 +285,9 @@ def test_a_controller_holding_on_the_remembered_document_still_reports_how_it_se
 def test_a_remembered_group_that_cannot_be_read_is_alarmed_while_holding_too(world, monkeypatch):
     """As with a valid item, an unreadable group fails every invocation (alarmed) and is audited: holding on
     the remembered document does not make a deleted group silent after the failover."""
-    answer = fake_aws.FakeConnect.get_traffic_distribution
-
-    def group_gone(self, **params):
-        if params["Id"] == GROUP_ARN:
-            raise client_error("ResourceNotFoundException", "GetTrafficDistribution")
-        return answer(self, **params)
-
     sweep(world, 1)
     break_desired(world)
-    monkeypatch.setattr(fake_aws.FakeConnect, "get_traffic_distribution", group_gone)
+    custom_group_deleted(monkeypatch)
     world.alarms[EAST].set("ALARM", world.now)
     sweep(world, 3, (WEST,))
     assert world.connect.groups[DEFAULT_ARN].telephony == ALL_WEST
